@@ -1,0 +1,132 @@
+/**
+ * Numeric constants of the Linux kernel ABI that nk-runtime uses, with their names.
+ *
+ * They come from the kernel's uapi headers (<linux/sched.h>, <linux/mount.h>, ...). The values
+ * below are the same on x86_64 and aarch64, the two architectures nk-runtime supports; where that
+ * is not true (syscall numbers) the table is keyed by architecture.
+ */
+
+/** Namespace flags for unshare(2), setns(2) and clone(2). man 7 namespaces */
+export const CLONE = {
+  NEWNS: 0x00020000,
+  NEWCGROUP: 0x02000000,
+  NEWUTS: 0x04000000,
+  NEWIPC: 0x08000000,
+  NEWUSER: 0x10000000,
+  NEWPID: 0x20000000,
+  NEWNET: 0x40000000,
+  NEWTIME: 0x00000080,
+  /** Stop sharing the filesystem attributes (root, cwd, umask) with the other threads. */
+  FS: 0x00000200,
+} as const;
+
+/** mount(2) flags. man 2 mount */
+export const MS = {
+  RDONLY: 0x1,
+  NOSUID: 0x2,
+  NODEV: 0x4,
+  NOEXEC: 0x8,
+  SYNCHRONOUS: 0x10,
+  REMOUNT: 0x20,
+  MANDLOCK: 0x40,
+  DIRSYNC: 0x80,
+  NOSYMFOLLOW: 0x100,
+  NOATIME: 0x400,
+  NODIRATIME: 0x800,
+  BIND: 0x1000,
+  MOVE: 0x2000,
+  REC: 0x4000,
+  SILENT: 0x8000,
+  UNBINDABLE: 0x20000,
+  PRIVATE: 0x40000,
+  SLAVE: 0x80000,
+  SHARED: 0x100000,
+  RELATIME: 0x200000,
+  STRICTATIME: 0x1000000,
+  LAZYTIME: 0x2000000,
+} as const;
+
+/** umount2(2) flags. */
+export const MNT = {
+  FORCE: 0x1,
+  DETACH: 0x2,
+  EXPIRE: 0x4,
+} as const;
+
+/** close_range(2) flags. */
+export const CLOSE_RANGE = {
+  UNSHARE: 0x2,
+  CLOEXEC: 0x4,
+} as const;
+
+/** fcntl(2) commands and flags. */
+export const F_GETFD = 1;
+export const F_SETFD = 2;
+export const FD_CLOEXEC = 1;
+
+/** flock(2) operations. */
+export const LOCK = { SH: 1, EX: 2, NB: 4, UN: 8 } as const;
+
+/** File type bits for mknod(2). man 7 inode */
+export const S_IFCHR = 0o020000;
+export const S_IFBLK = 0o060000;
+export const S_IFIFO = 0o010000;
+
+/** setrlimit(2) resources, by the names the OCI spec uses. */
+export const RLIMIT: Record<string, number> = {
+  RLIMIT_CPU: 0,
+  RLIMIT_FSIZE: 1,
+  RLIMIT_DATA: 2,
+  RLIMIT_STACK: 3,
+  RLIMIT_CORE: 4,
+  RLIMIT_RSS: 5,
+  RLIMIT_NPROC: 6,
+  RLIMIT_NOFILE: 7,
+  RLIMIT_MEMLOCK: 8,
+  RLIMIT_AS: 9,
+  RLIMIT_LOCKS: 10,
+  RLIMIT_SIGPENDING: 11,
+  RLIMIT_MSGQUEUE: 12,
+  RLIMIT_NICE: 13,
+  RLIMIT_RTPRIO: 14,
+  RLIMIT_RTTIME: 15,
+};
+
+/** Syscalls that glibc has no wrapper for, called through syscall(2). */
+export const SYS: Record<string, { pivot_root: number }> = {
+  x64: { pivot_root: 155 },
+  arm64: { pivot_root: 41 },
+};
+
+/** Turn a flag word into names: 0x4002 -> "MS_REC|MS_NOSUID". Unknown bits are shown in hex. */
+export function flagNames(value: number, table: Record<string, number>, prefix: string): string {
+  if (value === 0) return '0';
+  const names: string[] = [];
+  let rest = value;
+  for (const [name, bit] of Object.entries(table)) {
+    if (bit !== 0 && (value & bit) === bit) {
+      names.push(prefix + name);
+      rest &= ~bit;
+    }
+  }
+  if (rest !== 0) names.push('0x' + (rest >>> 0).toString(16));
+  return names.join('|');
+}
+
+/**
+ * open(2) flag O_PATH: a handle on a file that allows no reading or writing, only naming it
+ * later through /proc/self/fd/N. Node's fs.constants lacks it. Same value on x86_64 and aarch64.
+ */
+export const O_PATH = 0o10000000;
+
+/** The namespace types of the OCI spec and their clone flags. */
+export const NAMESPACE_FLAGS: Record<string, number> = {
+  pid: CLONE.NEWPID,
+  network: CLONE.NEWNET,
+  mount: CLONE.NEWNS,
+  ipc: CLONE.NEWIPC,
+  uts: CLONE.NEWUTS,
+  user: CLONE.NEWUSER,
+  cgroup: CLONE.NEWCGROUP,
+  time: CLONE.NEWTIME,
+};

@@ -1,0 +1,77 @@
+/**
+ * A kernel that changes nothing: it records every call and answers as Linux would when the call
+ * works, or fails with the errno a test asks for. Unit tests use it to walk code that would need
+ * root, and to assert which calls were made, in which order.
+ */
+import { EventEmitter } from 'node:events';
+import type { ChildProcess } from 'node:child_process';
+import { formatCall } from './format';
+import { KERNEL_CALLS, KernelError, type KernelCall, type KernelOps } from './kernel';
+
+export interface FakeCall {
+  call: KernelCall;
+  args: unknown[];
+  text: string;
+}
+
+export class FakeKernel {
+  readonly calls: FakeCall[] = [];
+  private failures = new Map<KernelCall, { code: string; when?: (args: unknown[]) => boolean }>();
+  private nextFd = 10;
+  private nextPid = 4000;
+  private mask = 0o022;
+
+  /** Make `call` fail with `code` (for example 'EPERM'), optionally only for some arguments. */
+  failWith(call: KernelCall, code: string, when?: (args: unknown[]) => boolean): this {
+    this.failures.set(call, { code, when });
+    return this;
+  }
+
+  /** The recorded calls as text, one per line: handy in assertions. */
+  get texts(): string[] {
+    return this.calls.map((c) => c.text);
+  }
+
+  /** The KernelOps view of this fake. */
+  get ops(): KernelOps {
+    const ops = {} as Record<KernelCall, (...args: unknown[]) => unknown>;
+    for (const call of KERNEL_CALLS) ops[call] = (...args: unknown[]) => this.record(call, args);
+    return ops as unknown as KernelOps;
+  }
+
+  private record(call: KernelCall, args: unknown[]): unknown {
+    const text = formatCall(call, args);
+    this.calls.push({ call, args, text });
+    const failure = this.failures.get(call);
+    if (failure && (!failure.when || failure.when(args))) throw new KernelError(call, failure.code, text);
+    switch (call) {
+      case 'open':
+        return this.nextFd++;
+      case 'umask': {
+        const previous = this.mask;
+        this.mask = args[0] as number;
+        return previous;
+      }
+      case 'spawn':
+        return fakeChild(this.nextPid++);
+      case 'execve':
+        // A real execve never returns; the fake ends the walk here with a recognisable error.
+        throw new FakeExecveError(text);
+      default:
+        return undefined;
+    }
+  }
+}
+
+/** Thrown by the fake execve: the point where a real container's program would have started. */
+export class FakeExecveError extends Error {
+  constructor(readonly text: string) {
+    super(`fake execve: ${text}`);
+  }
+}
+
+function fakeChild(pid: number): ChildProcess {
+  const child = new EventEmitter() as unknown as ChildProcess;
+  Object.assign(child, { pid, stdio: [], unref() {}, kill: () => true });
+  return child;
+}

@@ -1,0 +1,57 @@
+/**
+ * How each kernel call is written in narration and traces: as C would call it, with flag names
+ * instead of numbers, so a learner can look the call up in its man page.
+ */
+import { CLONE, MS, MNT, LOCK, RLIMIT, flagNames } from './constants';
+import type { KernelCall, SpawnRequest } from './kernel';
+
+const q = (s: unknown) => (s === null || s === undefined ? 'NULL' : JSON.stringify(s));
+const octal = (n: number) => '0' + n.toString(8);
+const cloneFlags = (n: number) => flagNames(n, CLONE, 'CLONE_');
+const rlimitName = (n: number) => Object.keys(RLIMIT).find((k) => RLIMIT[k] === n) ?? String(n);
+const limit = (v: bigint) => (v === 0xffffffffffffffffn ? 'RLIM_INFINITY' : v.toString());
+const signalName = (n: number) => {
+  const { signals } = require('node:os').constants as { signals: Record<string, number> };
+  return Object.keys(signals).find((k) => signals[k] === n) ?? String(n);
+};
+
+type Formatter = (...args: any[]) => string;
+
+const FORMATS: Record<KernelCall, Formatter> = {
+  unshare: (flags: number) => `unshare(${cloneFlags(flags)})`,
+  setns: (fd: number, nstype: number) => `setns(${fd}, ${cloneFlags(nstype)})`,
+  mount: (src, target, fstype, flags: number, data) =>
+    `mount(${q(src)}, ${q(target)}, ${q(fstype)}, ${flagNames(flags, MS, 'MS_')}, ${q(data)})`,
+  umount2: (target, flags: number) => `umount2(${q(target)}, ${flagNames(flags, MNT, 'MNT_')})`,
+  pivotRoot: (newRoot, putOld) => `pivot_root(${q(newRoot)}, ${q(putOld)})`,
+  open: (path, flags: number, mode: number) => `open(${q(path)}, 0x${flags.toString(16)}, ${octal(mode)})`,
+  close: (fd) => `close(${fd})`,
+  mkdirAll: (path, mode: number) => `mkdir -p ${q(path)} (mode ${octal(mode)})`,
+  mkfifo: (path, mode: number) => `mkfifo(${q(path)}, ${octal(mode)})`,
+  mknod: (path, mode: number, major, minor) =>
+    `mknod(${q(path)}, ${(mode & 0o170000) === 0o060000 ? 'S_IFBLK' : 'S_IFCHR'}|${octal(mode & 0o7777)}, makedev(${major}, ${minor}))`,
+  symlink: (target, path) => `symlink(${q(target)}, ${q(path)})`,
+  chown: (path, uid, gid) => `chown(${q(path)}, ${uid}, ${gid})`,
+  writeFile: (path, data: string) => `write(${q(path)}, ${q(data.length > 60 ? data.slice(0, 57) + '...' : data)})`,
+  rmdir: (path) => `rmdir(${q(path)})`,
+  chdir: (path) => `chdir(${q(path)})`,
+  sethostname: (name) => `sethostname(${q(name)})`,
+  setdomainname: (name) => `setdomainname(${q(name)})`,
+  umask: (mask: number) => `umask(${octal(mask)})`,
+  setrlimit: (resource: number, soft: bigint, hard: bigint) =>
+    `setrlimit(${rlimitName(resource)}, {cur: ${limit(soft)}, max: ${limit(hard)}})`,
+  setgroups: (gids: number[]) => `setgroups(${gids.length}, [${gids.join(', ')}])`,
+  setgid: (gid) => `setgid(${gid})`,
+  setuid: (uid) => `setuid(${uid})`,
+  setCloexec: (fd, on: boolean) => `fcntl(${fd}, F_SETFD, ${on ? 'FD_CLOEXEC' : '0'})`,
+  closeRangeCloexec: (first) => `close_range(${first}, ~0U, CLOSE_RANGE_CLOEXEC)`,
+  flock: (fd, op: number) => `flock(${fd}, ${flagNames(op, LOCK, 'LOCK_')})`,
+  spawn: (req: SpawnRequest) => `spawn ${[req.file, ...req.args].map((a) => (/\s/.test(a) ? q(a) : a)).join(' ')}`,
+  kill: (pid, sig: number) => `kill(${pid}, ${signalName(sig)})`,
+  execve: (path, argv: string[], envp: string[]) =>
+    `execve(${q(path)}, [${argv.map(q).join(', ')}], [${envp.length} env vars])`,
+};
+
+export function formatCall(call: KernelCall, args: unknown[]): string {
+  return FORMATS[call](...args);
+}

@@ -1,0 +1,188 @@
+/**
+ * The kernel, typed: the one door through which nk-runtime talks to Linux.
+ *
+ * Every system call that changes the machine (unshare, mount, pivot_root, writes to cgroup files,
+ * execve, kill, ...) is a method of `KernelOps`. There are three implementations of the door:
+ *   - linux-kernel.ts: the real one, calling libc through koffi (or Node's fs, which is libc too);
+ *   - fake-kernel.ts:  records the calls and changes nothing (unit tests without root);
+ *   - `observe()` below wraps either one and turns every call into a `Step`: the record that -E
+ *     narrates, that the trace keeps, and that tests can assert on.
+ *
+ * Code elsewhere never imports koffi or calls these syscalls itself; it receives a `Kernel`.
+ */
+import type { ChildProcess, StdioOptions } from 'node:child_process';
+import { errnoDescription } from './errno';
+import { formatCall } from './format';
+
+/** What to start for `spawn`: the program, its arguments, and which fds it inherits. */
+export interface SpawnRequest {
+  file: string;
+  args: string[];
+  stdio: StdioOptions;
+  env?: NodeJS.ProcessEnv;
+  /** Start a new session (setsid): the process does not die with our terminal. */
+  detached?: boolean;
+}
+
+export interface KernelOps {
+  // Namespaces. man 7 namespaces
+  unshare(flags: number): void;
+  setns(fd: number, nstype: number): void;
+  // Mounts. man 2 mount
+  mount(source: string | null, target: string, fstype: string | null, flags: number, data: string | null): void;
+  umount2(target: string, flags: number): void;
+  pivotRoot(newRoot: string, putOld: string): void;
+  // Files and directories.
+  open(path: string, flags: number, mode: number): number;
+  close(fd: number): void;
+  mkdirAll(path: string, mode: number): void;
+  mkfifo(path: string, mode: number): void;
+  mknod(path: string, mode: number, major: number, minor: number): void;
+  symlink(target: string, path: string): void;
+  chown(path: string, uid: number, gid: number): void;
+  writeFile(path: string, data: string): void;
+  rmdir(path: string): void;
+  chdir(path: string): void;
+  // Identity and limits of the process.
+  sethostname(name: string): void;
+  setdomainname(name: string): void;
+  umask(mask: number): number;
+  setrlimit(resource: number, soft: bigint, hard: bigint): void;
+  setgroups(gids: number[]): void;
+  setgid(gid: number): void;
+  setuid(uid: number): void;
+  // File descriptors.
+  setCloexec(fd: number, on: boolean): void;
+  closeRangeCloexec(first: number): void;
+  flock(fd: number, operation: number): void;
+  // Processes.
+  spawn(request: SpawnRequest): ChildProcess;
+  kill(pid: number, signal: number): void;
+  execve(path: string, argv: string[], envp: string[]): never;
+}
+
+export type KernelCall = keyof KernelOps;
+
+/**
+ * Every call of the door, listed once. The `Record` type makes the compiler fail when a method is
+ * added to KernelOps and not here, so wrappers and the narration catalogue can never miss one.
+ */
+const CALLS: Record<KernelCall, true> = {
+  unshare: true, setns: true, mount: true, umount2: true, pivotRoot: true, open: true, close: true,
+  mkdirAll: true, mkfifo: true, mknod: true, symlink: true, chown: true, writeFile: true,
+  rmdir: true, chdir: true, sethostname: true, setdomainname: true, umask: true, setrlimit: true,
+  setgroups: true, setgid: true, setuid: true, setCloexec: true, closeRangeCloexec: true,
+  flock: true, spawn: true, kill: true, execve: true,
+};
+export const KERNEL_CALLS = Object.keys(CALLS) as KernelCall[];
+
+/** Which process made a step: the runtime CLI, the container's init, or an exec helper. */
+export type Role = 'runtime' | 'init' | 'exec';
+
+/** One kernel call as it happened. */
+export interface Step {
+  role: Role;
+  pid: number;
+  call: KernelCall;
+  /** The call with its real arguments and flag names: `mount("proc", "/proc", "proc", MS_NOSUID, NULL)`. */
+  text: string;
+  /** "0", or what it returned ("fd 5", "pid 4214"). Absent when it failed. */
+  result?: string;
+  /** The errno name when it failed: "EPERM". */
+  error?: string;
+  /** The config field that caused the call: "linux.namespaces[0]", "mounts[3]". */
+  cause?: string;
+  /** Why this particular call was made, when the catalogue's general words are not enough. */
+  note?: string;
+  /** Where in the code: "src/init/rootfs.ts pivotToRootfs()". */
+  site?: string;
+  /** Wall-clock time (ms since the epoch) and duration (ms). */
+  time: number;
+  ms: number;
+}
+
+/** A failed kernel call. `code` is the errno name; the message says which call and why. */
+export class KernelError extends Error {
+  constructor(readonly call: KernelCall, readonly code: string, readonly text: string) {
+    super(`${text}: ${code} (${errnoDescription(code)})`);
+    this.name = 'KernelError';
+  }
+}
+
+/** The door as the rest of the code sees it: the calls, plus a way to say why the next one is made. */
+export interface Kernel extends KernelOps {
+  /**
+   * The same kernel, with every call made through it attributed to a config field (and,
+   * optionally, a note on why): `k.because('mounts[3]').mount(...)`.
+   */
+  because(cause: string, note?: string): Kernel;
+}
+
+export type StepSink = (step: Step) => void;
+
+/**
+ * Wrap a kernel so that every call becomes a Step handed to `sink`, in order, success or failure.
+ * The sink decides what to do with it: print it (-E), send it to the parent (init), or keep it.
+ */
+export function observe(inner: KernelOps, role: Role, sink: StepSink): Kernel {
+  const pid = process.pid;
+
+  function view(cause?: string, note?: string): Kernel {
+    const k = { because: (c: string, n?: string) => view(c, n) } as Record<string, unknown>;
+    for (const call of KERNEL_CALLS) {
+      k[call] = (...args: unknown[]) => {
+        const site = callerSite();
+        const text = formatCall(call, args);
+        const time = Date.now();
+        const started = performance.now();
+        const step: Step = { role, pid, call, text, cause, note, site, time, ms: 0 };
+        // execve does not return when it works, so its step is handed over before the call.
+        if (call === 'execve') {
+          step.result = '(no return: the program replaces the process)';
+          sink(step);
+        }
+        try {
+          const value = (inner[call] as (...a: unknown[]) => unknown)(...args);
+          step.ms = performance.now() - started;
+          step.result = describeResult(call, value);
+          sink(step);
+          return value;
+        } catch (err) {
+          step.ms = performance.now() - started;
+          step.error = (err as { code?: string }).code ?? 'EUNKNOWN';
+          step.result = undefined;
+          sink(step);
+          throw err;
+        }
+      };
+    }
+    return k as unknown as Kernel;
+  }
+  return view();
+}
+
+function describeResult(call: KernelCall, value: unknown): string {
+  if (call === 'spawn') return `pid ${(value as ChildProcess).pid}`;
+  if (call === 'open') return `fd ${value}`;
+  if (call === 'umask') return `0o${(value as number).toString(8)} (the previous mask)`;
+  return '0';
+}
+
+/**
+ * The function that called the kernel, as "src/init/rootfs.ts pivotToRootfs()", read from a stack
+ * trace. The compiled file in lib/ is named by its source in src/, so a learner can open it.
+ */
+function callerSite(): string | undefined {
+  const holder: { stack?: string } = {};
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 4;
+  Error.captureStackTrace(holder, callerSite);
+  Error.stackTraceLimit = limit;
+  // Frames: [0] the wrapper above, [1] the caller we want.
+  const frame = holder.stack?.split('\n')[2];
+  const match = frame && /at (?:(\S+) \()?(?:.*?)((?:src|lib)\/[^:)]+)/.exec(frame);
+  if (!match) return undefined;
+  const file = match[2].replace(/^lib\//, 'src/').replace(/\.js$/, '.ts');
+  const fn = match[1] ? match[1].replace(/^Object\./, '') + '()' : '';
+  return fn ? `${file} ${fn}` : file;
+}

@@ -1,0 +1,60 @@
+/**
+ * The C library, reached through koffi (a foreign-function interface for Node and Bun).
+ *
+ * Each binding is declared with its C prototype, as in its man page. Loading koffi costs a few
+ * milliseconds, so it happens on first use: `nk-runtime state` never pays for it.
+ * Only linux-kernel.ts imports this file.
+ */
+import { SYS } from './constants';
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+type Fn = (...args: any[]) => any;
+
+export interface Libc {
+  unshare: Fn; setns: Fn; mount: Fn; umount2: Fn; pivot_root: Fn; mkfifo: Fn; mknod: Fn;
+  chdir: Fn; sethostname: Fn; setdomainname: Fn; umask: Fn; setrlimit: Fn; setgroups: Fn;
+  setgid: Fn; setuid: Fn; fcntl: Fn; close_range: Fn; flock: Fn; kill: Fn; execve: Fn;
+  /** errno of the last call made through koffi on this thread. */
+  errno: () => number;
+}
+
+let libc: Libc | undefined;
+
+export function loadLibc(): Libc {
+  if (libc) return libc;
+  const koffi = require('koffi');
+  // The struct is registered by name and then used in the setrlimit prototype below.
+  koffi.struct('nk_rlimit', { cur: 'uint64_t', max: 'uint64_t' });
+  const lib = koffi.load('libc.so.6');
+  const sys = SYS[process.arch];
+  if (!sys) throw new Error(`nk-runtime supports x86_64 and aarch64, not ${process.arch}`);
+  libc = {
+    unshare: lib.func('int unshare(int flags)'),
+    setns: lib.func('int setns(int fd, int nstype)'),
+    mount: lib.func('int mount(const char *source, const char *target, const char *fstype, unsigned long flags, const char *data)'),
+    umount2: lib.func('int umount2(const char *target, int flags)'),
+    // glibc has no pivot_root() wrapper: call it by number through syscall(2).
+    pivot_root: ((call: Fn) => (a: string, b: string) => call(sys.pivot_root, a, b))(
+      lib.func('syscall', 'long', ['long', 'const char *', 'const char *']),
+    ),
+    mkfifo: lib.func('int mkfifo(const char *path, uint32_t mode)'),
+    mknod: lib.func('int mknod(const char *path, uint32_t mode, uint64_t dev)'),
+    chdir: lib.func('int chdir(const char *path)'),
+    sethostname: lib.func('int sethostname(const char *name, size_t len)'),
+    setdomainname: lib.func('int setdomainname(const char *name, size_t len)'),
+    umask: lib.func('uint32_t umask(uint32_t mask)'),
+    setrlimit: ((call: Fn) => (resource: number, cur: bigint, max: bigint) => call(resource, { cur, max }))(
+      lib.func('int setrlimit(int resource, const nk_rlimit *rlim)'),
+    ),
+    setgroups: lib.func('int setgroups(size_t size, const uint32_t *list)'),
+    setgid: lib.func('int setgid(uint32_t gid)'),
+    setuid: lib.func('int setuid(uint32_t uid)'),
+    fcntl: lib.func('int fcntl(int fd, int cmd, int arg)'),
+    close_range: lib.func('int close_range(unsigned int first, unsigned int last, int flags)'),
+    flock: lib.func('int flock(int fd, int operation)'),
+    kill: lib.func('int kill(int pid, int sig)'),
+    execve: lib.func('int execve(const char *path, const char **argv, const char **envp)'),
+    errno: () => koffi.errno(),
+  };
+  return libc;
+}

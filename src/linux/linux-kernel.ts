@@ -1,0 +1,149 @@
+/**
+ * The real kernel: each method makes one system call, through libc (koffi) or through Node's
+ * synchronous fs functions, which are the same libc calls made on this thread.
+ *
+ * Synchronous on purpose: unshare(2) and setns(2) change the namespaces of the calling thread
+ * only, and Node's thread pool threads stay where they were. Every call here runs on the main
+ * thread, the one that later becomes the container's process.
+ */
+import * as fs from 'node:fs';
+import { spawn as spawnChild } from 'node:child_process';
+import { loadLibc, type Libc } from './libc';
+import { errnoName } from './errno';
+import { CLOSE_RANGE, F_GETFD, F_SETFD, FD_CLOEXEC } from './constants';
+import { formatCall } from './format';
+import { KernelError, type KernelCall, type KernelOps, type SpawnRequest } from './kernel';
+
+export class LinuxKernel implements KernelOps {
+  private get c(): Libc {
+    return loadLibc();
+  }
+
+  /** libc returns -1 and sets errno; turn that into a KernelError that names the call. */
+  private check(call: KernelCall, args: unknown[], rc: number): void {
+    if (rc === -1) throw new KernelError(call, errnoName(this.c.errno()), formatCall(call, args));
+  }
+
+  /** Node's fs throws its own errors with a `code` (the errno name); rename them the same way. */
+  private fsCall<T>(call: KernelCall, args: unknown[], fn: () => T): T {
+    try {
+      return fn();
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (!code) throw err;
+      throw new KernelError(call, code, formatCall(call, args));
+    }
+  }
+
+  unshare(flags: number): void {
+    this.check('unshare', [flags], this.c.unshare(flags));
+  }
+  setns(fd: number, nstype: number): void {
+    this.check('setns', [fd, nstype], this.c.setns(fd, nstype));
+  }
+  mount(source: string | null, target: string, fstype: string | null, flags: number, data: string | null): void {
+    this.check('mount', [source, target, fstype, flags, data], this.c.mount(source, target, fstype, flags, data));
+  }
+  umount2(target: string, flags: number): void {
+    this.check('umount2', [target, flags], this.c.umount2(target, flags));
+  }
+  pivotRoot(newRoot: string, putOld: string): void {
+    this.check('pivotRoot', [newRoot, putOld], Number(this.c.pivot_root(newRoot, putOld)));
+  }
+  open(path: string, flags: number, mode: number): number {
+    return this.fsCall('open', [path, flags, mode], () => fs.openSync(path, flags, mode));
+  }
+  close(fd: number): void {
+    this.fsCall('close', [fd], () => fs.closeSync(fd));
+  }
+  mkdirAll(path: string, mode: number): void {
+    this.fsCall('mkdirAll', [path, mode], () => fs.mkdirSync(path, { recursive: true, mode }));
+  }
+  mkfifo(path: string, mode: number): void {
+    this.check('mkfifo', [path, mode], this.c.mkfifo(path, mode));
+  }
+  mknod(path: string, mode: number, major: number, minor: number): void {
+    this.check('mknod', [path, mode, major, minor], this.c.mknod(path, mode, makedev(major, minor)));
+  }
+  symlink(target: string, path: string): void {
+    this.fsCall('symlink', [target, path], () => fs.symlinkSync(target, path));
+  }
+  chown(path: string, uid: number, gid: number): void {
+    this.fsCall('chown', [path, uid, gid], () => fs.chownSync(path, uid, gid));
+  }
+  writeFile(path: string, data: string): void {
+    // One write(2) to an existing file: cgroup and /proc/sys files take a value per write, and
+    // must not be created or truncated like ordinary files.
+    this.fsCall('writeFile', [path, data], () => {
+      const fd = fs.openSync(path, fs.constants.O_WRONLY);
+      try {
+        fs.writeSync(fd, data);
+      } finally {
+        fs.closeSync(fd);
+      }
+    });
+  }
+  rmdir(path: string): void {
+    this.fsCall('rmdir', [path], () => fs.rmdirSync(path));
+  }
+  chdir(path: string): void {
+    this.check('chdir', [path], this.c.chdir(path));
+  }
+  sethostname(name: string): void {
+    this.check('sethostname', [name], this.c.sethostname(name, Buffer.byteLength(name)));
+  }
+  setdomainname(name: string): void {
+    this.check('setdomainname', [name], this.c.setdomainname(name, Buffer.byteLength(name)));
+  }
+  umask(mask: number): number {
+    return this.c.umask(mask);
+  }
+  setrlimit(resource: number, soft: bigint, hard: bigint): void {
+    this.check('setrlimit', [resource, soft, hard], this.c.setrlimit(resource, soft, hard));
+  }
+  setgroups(gids: number[]): void {
+    this.check('setgroups', [gids], this.c.setgroups(gids.length, Uint32Array.from(gids)));
+  }
+  // glibc's setgid/setuid change the credentials of every thread of the process (it signals the
+  // others, see man 7 nptl), which a multi-threaded Node needs; the raw syscall would not.
+  setgid(gid: number): void {
+    this.check('setgid', [gid], this.c.setgid(gid));
+  }
+  setuid(uid: number): void {
+    this.check('setuid', [uid], this.c.setuid(uid));
+  }
+  setCloexec(fd: number, on: boolean): void {
+    const flags = this.c.fcntl(fd, F_GETFD, 0);
+    this.check('setCloexec', [fd, on], flags);
+    const wanted = on ? flags | FD_CLOEXEC : flags & ~FD_CLOEXEC;
+    this.check('setCloexec', [fd, on], this.c.fcntl(fd, F_SETFD, wanted));
+  }
+  closeRangeCloexec(first: number): void {
+    this.check('closeRangeCloexec', [first], this.c.close_range(first, 0xffffffff, CLOSE_RANGE.CLOEXEC));
+  }
+  flock(fd: number, operation: number): void {
+    this.check('flock', [fd, operation], this.c.flock(fd, operation));
+  }
+  spawn(request: SpawnRequest) {
+    return spawnChild(request.file, request.args, {
+      stdio: request.stdio,
+      env: request.env,
+      detached: request.detached,
+    });
+  }
+  kill(pid: number, signal: number): void {
+    this.check('kill', [pid, signal], this.c.kill(pid, signal));
+  }
+  execve(path: string, argv: string[], envp: string[]): never {
+    this.c.execve(path, [...argv, null], [...envp, null]);
+    // Only reached when execve failed.
+    throw new KernelError('execve', errnoName(this.c.errno()), formatCall('execve', [path, argv, envp]));
+  }
+}
+
+/** dev_t as glibc's makedev(3) builds it. */
+function makedev(major: number, minor: number): bigint {
+  const ma = BigInt(major);
+  const mi = BigInt(minor);
+  return ((ma & 0xfffn) << 8n) | ((ma & ~0xfffn) << 32n) | (mi & 0xffn) | ((mi & ~0xffn) << 12n);
+}
