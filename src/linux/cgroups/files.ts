@@ -1,0 +1,103 @@
+/**
+ * Small helpers shared by the v1 and v2 code: reading cgroup files (plain reads), writing them
+ * (always through the Kernel, attributed to a config field), and turning a failed write into a
+ * message that names the file, the value and the field.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { UserError } from '../../errors';
+import { errnoDescription } from '../errno';
+import { KernelError, type Kernel } from '../kernel';
+
+/** A cgroup operation the kernel refused. `code` is the errno name ("EINVAL"). */
+export class CgroupError extends UserError {
+  constructor(message: string, readonly code: string, hint?: string) {
+    super(message, hint);
+    this.name = 'CgroupError';
+  }
+}
+
+/**
+ * Write `value` to a cgroup file, for config field `field`:
+ *   kernel.because('linux.resources.memory.limit').writeFile(".../memory.limit_in_bytes", "1048576")
+ */
+export function writeCgroupFile(kernel: Kernel, field: string, file: string, value: string, note?: string): void {
+  try {
+    kernel.because(field, note).writeFile(file, value);
+  } catch (err) {
+    throw cgroupError(`writing ${value} to ${file} (${field})`, err, file);
+  }
+}
+
+/**
+ * "cgroup: writing 100000 to /sys/fs/cgroup/cpu/x/cpu.cfs_quota_us (linux.resources.cpu.quota):
+ * EINVAL (Invalid argument)". Anything that is not a KernelError is returned unchanged.
+ */
+export function cgroupError(doing: string, err: unknown, file: string): unknown {
+  if (!(err instanceof KernelError)) return err;
+  const message = `cgroup: ${doing}: ${err.code} (${errnoDescription(err.code)})`;
+  return new CgroupError(message, err.code, hintFor(err.code, path.basename(file)));
+}
+
+function hintFor(code: string, file: string): string | undefined {
+  if (code === 'EACCES' || code === 'EPERM') return 'changing cgroups needs root (or a cgroup delegated to your user)';
+  if (code === 'ENOENT') return `${file} does not exist here: is its controller enabled for this cgroup?`;
+  if (code === 'EINVAL') {
+    return 'the kernel refused the value: see the file in Documentation/admin-guide/cgroup-v1/ or cgroup-v2.rst';
+  }
+  if (code === 'ENOSPC' && file === 'cgroup.procs') {
+    return 'a v1 cpuset cgroup with an empty cpuset.cpus or cpuset.mems cannot hold processes (cgroup-v1/cpusets.rst)';
+  }
+  if (code === 'EBUSY' && (file === 'cgroup.procs' || file === 'cgroup.subtree_control')) {
+    return 'on cgroup v2 a cgroup cannot both hold processes and enable controllers for its children ' +
+      '(cgroup-v2.rst, "No Internal Process Constraint")';
+  }
+  if (code === 'EBUSY') return 'a cgroup can be removed only when no process is left in it: kill them first';
+  return undefined;
+}
+
+/**
+ * The config's number means "not set" when it is absent, and also when it is 0: runc reads the
+ * config into Go structs where 0 is the empty value, and we follow it so that a config means the
+ * same thing under both runtimes.
+ */
+export function isSet(value: number | undefined): value is number {
+  return value !== undefined && value !== 0;
+}
+
+/** pids.max (v1 and v2 alike): a positive limit, or "max" (no limit) for a negative one, as runc. */
+export function pidsMaxValue(limit: number): string {
+  return limit > 0 ? String(limit) : 'max';
+}
+
+/** A cgroup file's contents, without the trailing newline. */
+export function readValue(file: string): string {
+  return fs.readFileSync(file, 'utf8').trim();
+}
+
+/** A file that holds a space-separated list: "cpu memory pids". */
+export function readWords(file: string): string[] {
+  return readValue(file).split(/\s+/).filter(Boolean);
+}
+
+/** The pids in a cgroup directory's cgroup.procs, one per line; none when the cgroup is gone. */
+export function readProcs(dir: string): number[] {
+  let text: string;
+  try {
+    text = fs.readFileSync(path.join(dir, 'cgroup.procs'), 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+  return text.split('\n').filter((line) => /^\d+$/.test(line)).map(Number);
+}
+
+/** Whether a cgroup directory has child cgroups (they are directories; its files are not). */
+export function hasChildCgroups(dir: string): boolean {
+  return fs.readdirSync(dir, { withFileTypes: true }).some((entry) => entry.isDirectory());
+}
+
+/** Block this thread for `ms` milliseconds (the runtime is synchronous on purpose, see linux-kernel.ts). */
+export function sleep(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}

@@ -1,0 +1,36 @@
+/**
+ * The shapes shared by the cgroup modules: where a container's cgroup lives (the placement, kept
+ * in state.json) and what the rest of the runtime can do with it (the Cgroup interface).
+ *
+ * A cgroup ("control group", man 7 cgroups) is a directory in a special filesystem. Making the
+ * directory creates the group; writing a number to one of its files sets a limit; writing a pid
+ * to its cgroup.procs moves that process (and its future children) into the group.
+ */
+
+import type { LinuxResources } from '../../oci/spec';
+
+/** config.json's `linux.resources`; this module applies memory, cpu and pids (see v1.ts, v2.ts). */
+export type { LinuxResources };
+
+/** Where a container's cgroup is: plain data, so it can be saved in state.json and read back. */
+export interface CgroupPlacement {
+  version: 1 | 2;
+  /** controller (v1: "memory", "cpu", ...) or "unified" (v2) -> absolute directory. */
+  dirs: Record<string, string>;
+  /** Directories this runtime created, deepest last. Only these are ever removed. */
+  created: string[];
+}
+
+export interface Cgroup {
+  readonly placement: CgroupPlacement;
+  /** Make the directories: each missing level, recording the ones made. */
+  create(): void;
+  /** Write the limits of `linux.resources` this module knows; other fields are left alone. */
+  apply(resources: LinuxResources | undefined): void;
+  /** Move a process into the cgroup (into every hierarchy, on v1). */
+  addProcess(pid: number): void;
+  /** The processes in the cgroup now. */
+  pids(): number[];
+  /** Remove the directories this runtime created, deepest first. */
+  destroy(): void;
+}

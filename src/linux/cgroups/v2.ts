@@ -1,0 +1,146 @@
+/**
+ * cgroup v2: one hierarchy for every controller, mounted at /sys/fs/cgroup, so one directory per
+ * container. Documentation/admin-guide/cgroup-v2.rst describes it all.
+ *
+ * What is new compared with v1: a controller can be used in a cgroup only when its parent lists
+ * it in cgroup.subtree_control ("Enabling and Disabling"), and a cgroup that does so cannot hold
+ * processes itself ("No Internal Process Constraint"; the root cgroup is the exception).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { UserError } from '../../errors';
+import { CgroupBase } from './base';
+import { isSet, pidsMaxValue, readWords, writeCgroupFile } from './files';
+import type { LinuxResources } from './types';
+
+/** The controllers whose files apply() writes. */
+const CONTROLLERS = ['memory', 'cpu', 'pids'];
+
+export class CgroupV2 extends CgroupBase {
+  private get dir(): string {
+    return this.placement.dirs.unified;
+  }
+
+  /** The nearest cgroup above ours that we did not create: whatever it delegates, we can use. */
+  private delegatingParent(): string {
+    return path.dirname(this.placement.created[0] ?? this.dir);
+  }
+
+  private delegated(): string[] {
+    return readWords(path.join(this.delegatingParent(), 'cgroup.subtree_control'));
+  }
+
+  /**
+   * In each directory we create above the container's own, enable the controllers that the
+   * parent we did not create passes down, so that they reach the container's cgroup. The
+   * container's cgroup itself enables none: it will hold processes. A cgroup we did not create is
+   * never changed.
+   */
+  protected prepareNew(dir: string): void {
+    if (dir === this.dir) return;
+    const delegated = this.delegated();
+    const enable = CONTROLLERS.filter((c) => delegated.includes(c));
+    if (enable.length === 0) return;
+    const value = enable.map((c) => `+${c}`).join(' ');
+    const file = path.join(dir, 'cgroup.subtree_control');
+    writeCgroupFile(this.kernel, 'linux.resources', file, value, 'let the cgroups below use these controllers');
+  }
+
+  /** An error that explains why `controller` is missing, instead of changing a cgroup not ours. */
+  private requireController(controller: string, field: string): void {
+    if (this.delegated().includes(controller)) return;
+    const parent = this.delegatingParent();
+    throw new UserError(
+      `${field}: the ${controller} controller is not available to ${this.dir}: ` +
+        `${parent}/cgroup.subtree_control does not enable it, ` +
+        'and nk-runtime does not change cgroups it did not create',
+      `enable it there (echo +${controller} > ${parent}/cgroup.subtree_control) ` +
+        'or choose a linux.cgroupsPath under a cgroup that delegates it; a cgroup holding processes ' +
+        'cannot delegate (cgroup-v2.rst, "No Internal Process Constraint")',
+    );
+  }
+
+  apply(resources: LinuxResources | undefined): void {
+    if (!resources) return;
+    this.applyMemory(resources.memory);
+    this.applyCpu(resources.cpu);
+    this.applyPids(resources.pids);
+  }
+
+  private applyMemory(memory: LinuxResources['memory']): void {
+    const limit = memory?.limit;
+    const swap = swapMaxValue(limit, memory?.swap);
+    if (!isSet(limit) && swap === undefined) return;
+    this.requireController('memory', 'linux.resources.memory');
+    if (isSet(limit)) {
+      const value = limit === -1 ? 'max' : String(limit);
+      writeCgroupFile(this.kernel, 'linux.resources.memory.limit', path.join(this.dir, 'memory.max'), value);
+    }
+    if (swap !== undefined) {
+      const file = path.join(this.dir, 'memory.swap.max');
+      // No such file: the kernel does not account swap. Asking for "no limit" or "no swap" is
+      // then already true, as runc reasons; any other limit cannot be honoured.
+      if (!fs.existsSync(file)) {
+        if (swap === 'max' || swap === '0') return;
+        throw new UserError(`linux.resources.memory.swap: ${file} does not exist: this kernel does not account swap`);
+      }
+      writeCgroupFile(this.kernel, 'linux.resources.memory.swap', file, swap);
+    }
+  }
+
+  private applyCpu(cpu: LinuxResources['cpu']): void {
+    const { shares, quota, period } = cpu ?? {};
+    if (!isSet(shares) && !isSet(quota) && !isSet(period)) return;
+    this.requireController('cpu', 'linux.resources.cpu');
+    if (isSet(shares)) {
+      const weight = String(cpuSharesToWeight(shares));
+      const file = path.join(this.dir, 'cpu.weight');
+      writeCgroupFile(this.kernel, 'linux.resources.cpu.shares', file, weight, `shares ${shares} as a v2 weight`);
+    }
+    if (isSet(quota) || isSet(period)) {
+      // One file holds both: "$MAX $PERIOD"; "max" is no limit. Without a period, the kernel
+      // keeps the current one.
+      let value = isSet(quota) && quota > 0 ? String(quota) : 'max';
+      if (isSet(period)) value += ` ${period}`;
+      const fields = [isSet(quota) && 'linux.resources.cpu.quota', isSet(period) && 'linux.resources.cpu.period'];
+      writeCgroupFile(this.kernel, fields.filter(Boolean).join(', '), path.join(this.dir, 'cpu.max'), value);
+    }
+  }
+
+  private applyPids(pids: LinuxResources['pids']): void {
+    if (!isSet(pids?.limit)) return;
+    this.requireController('pids', 'linux.resources.pids');
+    writeCgroupFile(this.kernel, 'linux.resources.pids.limit', path.join(this.dir, 'pids.max'), pidsMaxValue(pids.limit));
+  }
+}
+
+/**
+ * v1's cpu.shares (2..262144, default 1024) as v2's cpu.weight (1..10000, default 100), by the
+ * same linear map as runc (ConvertCPUSharesToCgroupV2Value), so a config gets the same weight
+ * under both. Note that it maps v1's default 1024 to 39, not to v2's default 100.
+ */
+export function cpuSharesToWeight(shares: number): number {
+  if (shares === 0) return 0;
+  // Math.trunc: Go's integer division rounds toward zero.
+  return 1 + Math.trunc(((shares - 2) * 9999) / 262142);
+}
+
+/**
+ * What to write to memory.swap.max, or undefined for nothing. OCI's swap is memory + swap
+ * together (the v1 meaning); v2's memory.swap.max counts swap alone. Converted as runc does
+ * (ConvertMemorySwapToCgroupV2Value).
+ */
+export function swapMaxValue(limit: number | undefined, swap: number | undefined): string | undefined {
+  if (limit === -1 && !isSet(swap)) return 'max'; // no memory limit: no swap limit either
+  if (!isSet(swap)) return undefined;
+  if (swap === -1) return 'max';
+  if (!isSet(limit) || limit === -1) {
+    throw new UserError('linux.resources.memory.swap: a swap limit needs linux.resources.memory.limit too');
+  }
+  if (swap < limit) {
+    throw new UserError(
+      'linux.resources.memory.swap: must be at least linux.resources.memory.limit (it counts memory plus swap)',
+    );
+  }
+  return String(swap - limit);
+}
