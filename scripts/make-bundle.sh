@@ -1,0 +1,37 @@
+#!/bin/sh
+# Build the sample bundle's root filesystem, bundle/rootfs, from Debian's busybox-static:
+# one statically linked binary that is sh, ls, ps, mount, ... (one symlink per command).
+# Nothing is downloaded except the Debian package, when it is missing.
+set -eu
+here=$(cd "$(dirname "$0")/.." && pwd)
+rootfs=${1:-$here/bundle/rootfs}
+
+busybox=/bin/busybox
+if [ ! -x "$busybox" ] || ldd "$busybox" >/dev/null 2>&1; then
+  echo "make-bundle: installing busybox-static (a statically linked busybox)"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq busybox-static >/dev/null
+fi
+
+mkdir -p "$rootfs"
+cd "$rootfs"
+mkdir -p bin sbin usr/bin usr/sbin dev proc sys tmp etc root run var/tmp home
+chmod 1777 tmp var/tmp
+cp "$busybox" bin/busybox
+# One symlink per applet: bin/sh -> busybox, bin/ls -> busybox, ...
+for applet in $(bin/busybox --list); do
+  [ -e "bin/$applet" ] || ln -s busybox "bin/$applet"
+done
+cat > etc/passwd <<'PASSWD'
+root:x:0:0:root:/root:/bin/sh
+learner:x:1000:1000:a user without privileges:/home:/bin/sh
+nobody:x:65534:65534:nobody:/nonexistent:/bin/false
+PASSWD
+cat > etc/group <<'GROUP'
+root:x:0:
+tty:x:5:
+learner:x:1000:
+nogroup:x:65534:
+GROUP
+echo "nk-runtime sample rootfs (busybox $(bin/busybox | head -1 | cut -d' ' -f2))" > etc/motd
+echo "make-bundle: rootfs ready in $rootfs ($(ls bin | wc -l) commands)"

@@ -1,0 +1,21 @@
+/** Every command of the CLI, in the order `--help` lists them. */
+import type { CommandModule } from 'yargs';
+import { createCommand } from './create';
+import { startCommand } from './start';
+import { runContainerCommand } from './run';
+import { stateCommand } from './state';
+import { killCommand } from './kill';
+import { deleteCommand } from './delete';
+import { listCommand } from './list';
+import { specCommand } from './spec';
+
+export const commands = [
+  createCommand,
+  startCommand,
+  runContainerCommand,
+  stateCommand,
+  killCommand,
+  deleteCommand,
+  listCommand,
+  specCommand,
+] as unknown as CommandModule[];

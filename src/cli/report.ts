@@ -1,0 +1,58 @@
+/**
+ * How a command ends: its error printed for a person, in one line (plus a hint), and, with
+ * --log, written to the log file the way containerd and podman read it.
+ */
+import * as fs from 'node:fs';
+import { UserError } from '../errors';
+import { KernelError } from '../linux/kernel';
+
+export interface GlobalOptions {
+  root: string;
+  educational: number;
+  debug: boolean;
+  log?: string;
+  logFormat: string;
+}
+
+/** Run one command; on failure print `nk-runtime: <what>: <message>` and set exit code 1. */
+export async function runCommand(what: string, options: GlobalOptions, body: () => Promise<number | void> | number | void): Promise<void> {
+  try {
+    const code = await body();
+    process.exitCode = typeof code === 'number' ? code : 0;
+  } catch (err) {
+    reportError(what, options, err);
+    process.exitCode = 1;
+  }
+}
+
+export function reportError(what: string, options: GlobalOptions, err: unknown): void {
+  const message = err instanceof Error ? err.message : String(err);
+  const known = err instanceof UserError || err instanceof KernelError;
+  const line = `${what}: ${known ? message : `internal error: ${message}`}`;
+  process.stderr.write(`nk-runtime: ${line}\n`);
+  const hint = (err as { hint?: string })?.hint;
+  if (hint) process.stderr.write(`  hint: ${hint}\n`);
+  if (options.debug && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
+  else if (!known) process.stderr.write('  (run with --debug for the stack trace; this is a bug in nk-runtime, please report it)\n');
+  if (options.log) writeLog(options, line);
+}
+
+/** containerd shows the `msg` of the last `"level":"error"` line of the --log file. */
+function writeLog(options: GlobalOptions, msg: string): void {
+  const time = new Date().toISOString();
+  const line = options.logFormat === 'json' ? JSON.stringify({ level: 'error', msg, time }) : `time="${time}" level=error msg=${JSON.stringify(msg)}`;
+  try {
+    fs.appendFileSync(options.log!, line + '\n');
+  } catch {
+    // the error itself is already on stderr
+  }
+}
+
+export function requireRoot(): void {
+  if (process.getuid?.() !== 0) {
+    throw new UserError(
+      'must be run as root',
+      'containers are made of namespaces, mounts and cgroups, which need root (CAP_SYS_ADMIN); try sudo',
+    );
+  }
+}

@@ -1,0 +1,89 @@
+/**
+ * What each kernel call does, in plain words, and where to read more.
+ *
+ * -E prints the call-site note when the code gave one (`k.because(field, note)`), and this
+ * general explanation otherwise. The Record type makes the compiler insist on an entry for every
+ * call of the kernel layer: no call can be added without its explanation.
+ */
+import type { KernelCall } from '../linux/kernel';
+
+export interface Explanation {
+  why: string;
+  man: string;
+}
+
+export const CATALOG: Record<KernelCall, Explanation> = {
+  unshare: {
+    why: 'Moves this thread into new namespaces: from now on it sees its own copy of what each flag names (mounts, hostname, IPC, network...).',
+    man: 'man 2 unshare',
+  },
+  setns: {
+    why: 'Joins an existing namespace, given as an open file of /proc/<pid>/ns/<type>.',
+    man: 'man 2 setns',
+  },
+  mount: {
+    why: 'Attaches a filesystem (or a view of one, with MS_BIND) at a place in the tree, or changes how an existing mount behaves.',
+    man: 'man 2 mount',
+  },
+  umount2: {
+    why: 'Detaches a mount. MNT_DETACH makes it lazy: gone from view now, freed when nothing uses it.',
+    man: 'man 2 umount',
+  },
+  pivotRoot: {
+    why: 'Makes the container rootfs the root of this mount namespace; the old root is stacked beneath it, to be detached next.',
+    man: 'man 2 pivot_root',
+  },
+  open: { why: 'Opens a file and returns a file descriptor.', man: 'man 2 open' },
+  close: { why: 'Closes a file descriptor.', man: 'man 2 close' },
+  mkdirAll: { why: 'Creates a directory, and any missing parents.', man: 'man 2 mkdir' },
+  mkfifo: {
+    why: 'Creates a named pipe. Opening it for writing blocks until someone opens it for reading: that is how the init waits for `start`.',
+    man: 'man 3 mkfifo',
+  },
+  mknod: {
+    why: 'Creates a device file: a name for a driver in the kernel, found by its major and minor numbers.',
+    man: 'man 2 mknod',
+  },
+  symlink: { why: 'Creates a symbolic link.', man: 'man 2 symlink' },
+  chown: { why: 'Sets the owner of a file.', man: 'man 2 chown' },
+  writeFile: {
+    why: 'Writes a value into a kernel file (cgroup controls and /proc/sys settings are set this way).',
+    man: 'man 7 cgroups',
+  },
+  rmdir: { why: 'Removes an empty directory (a cgroup is removed this way once no process is in it).', man: 'man 2 rmdir' },
+  chdir: { why: 'Changes the working directory of this process.', man: 'man 2 chdir' },
+  sethostname: {
+    why: 'Sets the hostname. Inside a new UTS namespace this changes the container only; the host keeps its name.',
+    man: 'man 2 sethostname',
+  },
+  setdomainname: { why: 'Sets the NIS domain name, also per UTS namespace.', man: 'man 2 setdomainname' },
+  umask: { why: 'Sets which permission bits new files will not get.', man: 'man 2 umask' },
+  setrlimit: {
+    why: 'Sets a resource limit of this process; execve keeps it, so the program inherits it.',
+    man: 'man 2 setrlimit',
+  },
+  setgroups: { why: 'Sets the supplementary groups of the process.', man: 'man 2 setgroups' },
+  setgid: { why: 'Sets the group ID the program will run as.', man: 'man 2 setgid' },
+  setuid: {
+    why: 'Sets the user ID the program will run as. After this a non-root user cannot go back.',
+    man: 'man 2 setuid',
+  },
+  setCloexec: {
+    why: 'Sets or clears close-on-exec on a file descriptor: with it, execve closes the fd; without it, the program inherits it.',
+    man: 'man 2 fcntl',
+  },
+  closeRangeCloexec: {
+    why: 'Marks every fd from here up close-on-exec, so no file of the runtime leaks into the container (the class of runc CVE-2024-21626).',
+    man: 'man 2 close_range',
+  },
+  flock: { why: 'Takes an advisory lock on a file.', man: 'man 2 flock' },
+  spawn: {
+    why: 'Starts a new process (fork, then execve, done by libuv).',
+    man: 'man 2 fork',
+  },
+  kill: { why: 'Sends a signal to a process.', man: 'man 2 kill' },
+  execve: {
+    why: 'Replaces the program of this process with the container\'s: same pid, same namespaces, cgroups and mounts; Node is gone.',
+    man: 'man 2 execve',
+  },
+};

@@ -1,0 +1,79 @@
+/**
+ * The init's end of its conversation with the runtime, with synchronous reads and writes only.
+ *
+ * Synchronous because the init must stay on its main thread (the one that unshare(2) moved into
+ * the container's namespaces) and must not start Node's thread pool, whose threads would still
+ * see the host's mounts.
+ */
+import * as fs from 'node:fs';
+import type { Bootstrap, InitMessage } from '../runtime/messages';
+
+export class InitChannel {
+  private pending = '';
+  /** Messages kept while there is nobody to send them to (see holdUntil). */
+  private held: string[] | undefined;
+
+  /** `fd` is where messages go: the sync socket (fd 3) during create, exec.fifo during start. */
+  constructor(private fd: number) {}
+
+  send(message: InitMessage): void {
+    const line = JSON.stringify(message) + '\n';
+    if (this.held) this.held.push(line);
+    else writeAll(this.fd, line);
+  }
+
+  /**
+   * Move to a new fd that `open` returns, keeping the messages sent meanwhile (the step of that
+   * very open among them) for the new fd: the old one may have no reader any more.
+   */
+  moveTo(open: () => number): void {
+    this.held = [];
+    try {
+      this.fd = open();
+    } finally {
+      const held = this.held;
+      this.held = undefined;
+      for (const line of held) writeAll(this.fd, line);
+    }
+  }
+
+  /** Block until the runtime sends the bootstrap line. */
+  receiveBootstrap(): Bootstrap {
+    const buffer = Buffer.alloc(4096);
+    while (!this.pending.includes('\n')) {
+      let n: number;
+      try {
+        n = fs.readSync(this.fd, buffer, 0, buffer.length, null);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'EAGAIN') {
+          sleep(1);
+          continue;
+        }
+        throw err;
+      }
+      if (n === 0) throw new Error('the runtime closed the sync socket before sending the bootstrap');
+      this.pending += buffer.toString('utf8', 0, n);
+    }
+    const line = this.pending.slice(0, this.pending.indexOf('\n'));
+    this.pending = this.pending.slice(line.length + 1);
+    return JSON.parse(line) as Bootstrap;
+  }
+}
+
+function writeAll(fd: number, text: string): void {
+  const data = Buffer.from(text);
+  let offset = 0;
+  while (offset < data.length) {
+    try {
+      offset += fs.writeSync(fd, data, offset);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
+      sleep(1);
+    }
+  }
+}
+
+/** Sleep without the event loop (we are in synchronous code): wait on a futex that never wakes. */
+function sleep(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}

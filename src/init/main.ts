@@ -1,0 +1,73 @@
+/**
+ * The container's init: the process that `create` spawns and that becomes the container's
+ * program. It runs in two halves, as runc's init does:
+ *
+ *   during create: namespaces, rootfs, hostname  -> "ready", then block opening exec.fifo
+ *   during start:  (the open returns) process settings -> execve(process.args)
+ *
+ * It is born PID 1 of the container's PID namespace (the runtime entered it before spawning).
+ * Its fd 3 is a socket to the runtime; it reports each kernel step there, and never prints.
+ */
+import * as fs from 'node:fs';
+import { observe, type Step } from '../linux/kernel';
+import { LinuxKernel } from '../linux/linux-kernel';
+import { loadLibc } from '../linux/libc';
+import { O_PATH } from '../linux/constants';
+import { UserError } from '../errors';
+import type { Spec } from '../oci/spec';
+import { InitChannel } from './channel';
+import { enterNamespaces } from './namespaces';
+import { prepareRootfs, pivotToRootfs, finishRootfs } from './rootfs';
+import { execProgram, findProgram } from './program';
+
+const SYNC_FD = 3;
+
+function main(): void {
+  const channel = new InitChannel(SYNC_FD);
+  const k = observe(new LinuxKernel(), 'init', (step: Step) => channel.send({ type: 'step', step }));
+  try {
+    // After pivot_root nothing of the runtime can be loaded any more: load it all now.
+    loadLibc();
+    channel.send({ type: 'booted' });
+    const boot = channel.receiveBootstrap();
+    const spec = JSON.parse(fs.readFileSync(`${boot.stateDir}/config.json`, 'utf8')) as Spec;
+
+    enterNamespaces(k, spec);
+    k.because('process', 'The runtime sets permissions itself while it builds the rootfs; the config\'s umask comes at start.').umask(0);
+    prepareRootfs(k, spec, boot);
+    // exec.fifo lives in the state dir, which will be out of reach after pivot_root: keep a
+    // handle on it (O_PATH opens without reading or writing, so it does not block).
+    const fifo = k.because('exec.fifo', 'A handle on exec.fifo, to reach it through /proc/self/fd after pivot_root.').open(
+      `${boot.stateDir}/exec.fifo`, O_PATH, 0,
+    );
+    pivotToRootfs(k, boot.rootfs);
+    if (spec.hostname !== undefined) k.because('hostname').sethostname(spec.hostname);
+    if (spec.domainname !== undefined) k.because('domainname').setdomainname(spec.domainname);
+    Object.entries(spec.linux?.sysctl ?? {}).forEach(([key, value]) => {
+      k.because(`linux.sysctl.${key}`).writeFile(`/proc/sys/${key.replace(/\./g, '/')}`, value);
+    });
+    // After sysctl: /proc/sys is among the read-only paths.
+    finishRootfs(k, spec);
+    const program = findProgram(spec);
+    channel.send({ type: 'ready' });
+
+    // Opening a fifo for writing blocks until someone opens it for reading: `start` does.
+    channel.moveTo(() =>
+      k.because(
+        'exec.fifo',
+        'Blocks until `nk-runtime start` opens exec.fifo for reading. From here on, our steps go to `start` through the fifo.',
+      ).open(`/proc/self/fd/${fifo}`, fs.constants.O_WRONLY, 0),
+    );
+    execProgram(k, spec, program);
+  } catch (err) {
+    const hint = err instanceof UserError ? err.hint : undefined;
+    try {
+      channel.send({ type: 'error', message: err instanceof Error ? err.message : String(err), hint });
+    } catch {
+      // Nobody to tell: the runtime sees us exit.
+    }
+    process.exit(1);
+  }
+}
+
+main();

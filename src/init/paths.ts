@@ -1,0 +1,45 @@
+/**
+ * Paths inside the container's rootfs, resolved on the host before pivot_root.
+ *
+ * A rootfs is untrusted: `/rootfs/run` may be a symlink to `/`, or to `../../etc`. Joining
+ * strings would follow such a link out of the rootfs and mount over the host. So we resolve
+ * each component ourselves, reading links as the container would see them: an absolute link
+ * starts again at the rootfs, and `..` never climbs above it. (runc uses the same rule, from
+ * its securejoin library; CVE-2021-30465 was a race against it, covered by the hardening work.)
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { UserError } from '../errors';
+
+export function resolveInRoot(root: string, dest: string): string {
+  const pending = dest.split('/').filter(Boolean);
+  const resolved: string[] = [];
+  let linksFollowed = 0;
+  while (pending.length > 0) {
+    const part = pending.shift() as string;
+    if (part === '.') continue;
+    if (part === '..') {
+      resolved.pop();
+      continue;
+    }
+    const hostPath = path.join(root, ...resolved, part);
+    const link = readLinkOrUndefined(hostPath);
+    if (link === undefined) {
+      resolved.push(part);
+      continue;
+    }
+    // 40 is the limit the kernel itself uses (MAXSYMLINKS) before ELOOP.
+    if (++linksFollowed > 40) throw new UserError(`${dest}: too many levels of symbolic links in the rootfs`);
+    if (link.startsWith('/')) resolved.length = 0;
+    pending.unshift(...link.split('/').filter(Boolean));
+  }
+  return path.join(root, ...resolved);
+}
+
+function readLinkOrUndefined(p: string): string | undefined {
+  try {
+    return fs.readlinkSync(p);
+  } catch {
+    return undefined; // not a link (EINVAL), or not there yet (ENOENT): both are plain components
+  }
+}

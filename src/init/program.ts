@@ -1,0 +1,70 @@
+/**
+ * The last steps of the init, run during `start`: turn this process into the container's program.
+ *
+ *   rlimits -> umask -> groups, gid, uid -> cwd -> fds -> execve
+ *
+ * The order matters: raising a hard rlimit needs root, so rlimits come before setuid; setgid
+ * after setuid would be refused, so groups and gid come first.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { UserError } from '../errors';
+import { RLIMIT } from '../linux/constants';
+import type { Kernel } from '../linux/kernel';
+import type { Spec } from '../oci/spec';
+
+export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+/**
+ * Find process.args[0] inside the container (we are after pivot_root, so `/` is the rootfs),
+ * through the PATH of process.env as a shell would. Called during create, so that a program
+ * that is missing or not executable fails `create`, not a later `start` nobody watches.
+ */
+export function findProgram(spec: Spec): string {
+  const name = spec.process!.args![0];
+  const env = spec.process!.env ?? [];
+  const candidates = name.includes('/')
+    ? [path.resolve(spec.process!.cwd ?? '/', name)]
+    : (env.find((e) => e.startsWith('PATH='))?.slice(5) ?? DEFAULT_PATH)
+        .split(':')
+        .filter(Boolean)
+        .map((dir) => path.join(dir, name));
+  for (const candidate of candidates) {
+    let stat: fs.Stats;
+    try {
+      stat = fs.statSync(candidate);
+    } catch {
+      continue;
+    }
+    if (stat.isDirectory()) continue;
+    if ((stat.mode & 0o111) === 0) {
+      throw new UserError(`process.args[0]: ${candidate} is not executable in the rootfs`, 'chmod +x it, or pick another program');
+    }
+    return candidate;
+  }
+  throw new UserError(
+    `process.args[0]: ${JSON.stringify(name)} not found in the rootfs${name.includes('/') ? '' : ' (searched PATH)'}`,
+    'check process.args in config.json and what the rootfs contains',
+  );
+}
+
+export function execProgram(k: Kernel, spec: Spec, program: string): never {
+  const p = spec.process!;
+  (p.rlimits ?? []).forEach((r, i) => {
+    k.because(`process.rlimits[${i}]`).setrlimit(RLIMIT[r.type], BigInt(r.soft), BigInt(r.hard));
+  });
+  k.because('process.user.umask').umask(p.user.umask ?? 0o022);
+  k.because('process.user.additionalGids', 'Dropping the runtime\'s supplementary groups, keeping only the ones the config lists.').setgroups(
+    p.user.additionalGids ?? [],
+  );
+  k.because('process.user.gid').setgid(p.user.gid);
+  k.because('process.user.uid').setuid(p.user.uid);
+  k.because('process.cwd').chdir(p.cwd ?? '/');
+  // Node marks fds 0-2 close-on-exec at start-up (libuv's uv_disable_stdio_inheritance), so
+  // without this the program would start with no stdin, stdout or stderr at all.
+  for (const fd of [0, 1, 2]) {
+    k.because('process', 'Node marked the standard fds close-on-exec when it started; the program must inherit them.').setCloexec(fd, false);
+  }
+  k.because('process', 'Everything above fd 2 is the runtime\'s (the sync socket, exec.fifo, Node\'s own pipes): none of it may reach the program (the class of runc CVE-2024-21626).').closeRangeCloexec(3);
+  return k.because('process.args').execve(program, p.args!, p.env ?? []);
+}

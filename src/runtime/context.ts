@@ -1,0 +1,35 @@
+/**
+ * What every command of the runtime works with: the kernel (observed, so each call is a Step),
+ * the state store, and, with -E, the narrator that prints the steps as they happen.
+ */
+import { observe, type Kernel, type KernelOps, type Step } from '../linux/kernel';
+import { LinuxKernel } from '../linux/linux-kernel';
+import { Narrator } from '../explain/narrator';
+import { StateStore } from './state-store';
+
+export interface RuntimeContext {
+  kernel: Kernel;
+  store: StateStore;
+  /** Present with -E. */
+  narrator?: Narrator;
+  /** Hand a step (ours, or one the init reported) to whoever shows it. */
+  onStep(step: Step): void;
+}
+
+export interface ContextOptions {
+  root: string;
+  educational: boolean;
+  /** The kernel to use: the real one unless a test passes a fake. */
+  kernel?: KernelOps;
+}
+
+export function makeContext(options: ContextOptions): RuntimeContext {
+  const narrator = options.educational ? new Narrator() : undefined;
+  const onStep = (step: Step) => narrator?.step(step);
+  return {
+    kernel: observe(options.kernel ?? new LinuxKernel(), 'runtime', onStep),
+    store: new StateStore(options.root),
+    narrator,
+    onStep,
+  };
+}

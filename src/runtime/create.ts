@@ -1,0 +1,159 @@
+/**
+ * `nk-runtime create`: everything of the config but process.args. Afterwards the container's
+ * init exists, in its namespaces, cgroup and rootfs, blocked on exec.fifo until `start`.
+ *
+ *   runtime                                        init (spawned, becomes PID 1)
+ *   1. check the bundle, reserve the state dir
+ *   2. enter the new PID namespace, spawn init ──► loads its code, says "booted"
+ *   3. make the cgroup, apply the limits           (in parallel with the init's start-up)
+ *   4. put the init in the cgroup, send bootstrap ─► 5. namespaces, rootfs, pivot_root, hostname
+ *   6. record the state            ◄── "ready" ──   7. blocks opening exec.fifo
+ *
+ * If any step fails, everything made so far is undone: no state dir, cgroup or process is left.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { ChildProcess } from 'node:child_process';
+import { UserError, withContext } from '../errors';
+import { CLONE } from '../linux/constants';
+import { openCgroup, type Cgroup } from '../linux/cgroups';
+import type { Kernel } from '../linux/kernel';
+import { loadBundle } from '../oci/bundle';
+import type { Spec } from '../oci/spec';
+import { validateContainerId } from './container-id';
+import type { RuntimeContext } from './context';
+import { InitConnection } from './init-connection';
+import { mountNamespaceInode } from '../init/namespaces';
+import { checkSupported } from './requirements';
+import { processStartTime } from './status';
+import { writeFileAtomic, type ContainerDir, type SavedState } from './state-store';
+
+export interface CreateOptions {
+  bundle: string;
+  pidFile?: string;
+}
+
+export interface Created {
+  /** The init, a child of this process: `run` waits for it. */
+  init: ChildProcess;
+  state: SavedState;
+}
+
+export async function create(ctx: RuntimeContext, id: string, options: CreateOptions): Promise<Created> {
+  validateContainerId(id);
+  const { spec, bundle, rootfs } = loadBundle(options.bundle);
+  checkSupported(spec);
+  ctx.narrator?.heading(`nk-runtime create ${id}  (bundle ${bundle}, OCI ${spec.ociVersion})`);
+
+  const k = ctx.kernel;
+  const container = ctx.store.reserve(id);
+  const unlock = container.lock(k);
+  const state: SavedState = {
+    ociVersion: spec.ociVersion,
+    id,
+    bundle,
+    rootfs,
+    annotations: spec.annotations,
+    creating: true,
+    created: new Date().toISOString(),
+  };
+  let init: ChildProcess | undefined;
+  let cgroup: Cgroup | undefined;
+  try {
+    container.writeConfig(spec);
+    container.writeState(state);
+    k.because('exec.fifo', 'The fifo `start` will open: until then, the init waits on it.').mkfifo(container.execFifo, 0o600);
+
+    init = spawnInit(k, spec, container);
+    if (!init.pid) throw new UserError('could not start the container\'s init process');
+    state.pid = init.pid;
+    state.pidStartTime = processStartTime(init.pid!);
+    container.writeState(state);
+    const connection = new InitConnection(init, ctx.onStep);
+
+    // While the init boots Node, make its cgroup.
+    cgroup = openCgroup({ kernel: k, id, cgroupsPath: spec.linux?.cgroupsPath });
+    state.cgroup = cgroup.placement;
+    container.writeState(state);
+    cgroup.create();
+    cgroup.apply(spec.linux?.resources);
+
+    // The init joins the cgroup only once booted: the memory Node uses to start stays charged
+    // where it was, and a small memory limit still leaves room for the init's last steps.
+    await connection.expect('booted');
+    cgroup.addProcess(init.pid!);
+    connection.send({ type: 'bootstrap', stateDir: container.dir, bundle, rootfs, hostMountNs: mountNamespaceInode() });
+    await connection.expect('ready');
+    connection.release();
+
+    delete state.creating;
+    container.writeState(state);
+    if (options.pidFile) writeFileAtomic(path.resolve(options.pidFile), String(init.pid));
+    ctx.narrator?.say(`The init (host pid ${init.pid}) now waits on exec.fifo; \`nk-runtime start ${id}\` runs the program.`);
+    return { init, state };
+  } catch (err) {
+    await undoCreate(k, container, init, cgroup);
+    throw err;
+  } finally {
+    unlock();
+  }
+}
+
+/**
+ * Spawn the init inside the container's PID namespace.
+ *
+ * A process cannot move itself into a new PID namespace; unshare(CLONE_NEWPID) (or setns)
+ * instead decides where the caller's *next children* are born. So: enter, spawn (the child is
+ * PID 1 there), and step back at once, or every later child of ours would land inside too.
+ */
+function spawnInit(k: Kernel, spec: Spec, container: ContainerDir): ChildProcess {
+  const index = (spec.linux?.namespaces ?? []).findIndex((n) => n.type === 'pid');
+  const spawn = () =>
+    k.because('process', 'The init: a new Node process that will set up the container from inside, then become its program.').spawn({
+      file: process.execPath,
+      args: [path.join(__dirname, '..', 'init', 'main.js')],
+      stdio: ['inherit', 'inherit', 'inherit', 'pipe'],
+      env: {},
+      detached: true,
+    });
+  if (index < 0) return spawn();
+
+  const field = `linux.namespaces[${index}]`;
+  const target = spec.linux!.namespaces![index].path;
+  const ours = k.because(field, 'Our own PID namespace, to come back to after the spawn.').open('/proc/self/ns/pid', fs.constants.O_RDONLY, 0);
+  try {
+    if (target) {
+      const fd = k.because(field).open(target, fs.constants.O_RDONLY, 0);
+      k.because(field, 'Children made after this are born in that PID namespace.').setns(fd, CLONE.NEWPID);
+      k.close(fd);
+    } else {
+      k.because(field, 'A new PID namespace applies to the children made after this call, not to the caller: the init spawned next will be PID 1 inside.').unshare(
+        CLONE.NEWPID,
+      );
+    }
+    return spawn();
+  } finally {
+    k.because(field, 'Back to our own PID namespace: later children (hooks, helpers) are born on the host again.').setns(ours, CLONE.NEWPID);
+    k.close(ours);
+  }
+}
+
+/** Remove what a failed create made: the init, its cgroup, the state dir. */
+async function undoCreate(k: Kernel, container: ContainerDir, init?: ChildProcess, cgroup?: Cgroup): Promise<void> {
+  if (init?.pid && init.exitCode === null && init.signalCode === null) {
+    const exited = new Promise((resolve) => init.once('exit', resolve));
+    try {
+      k.because('cleanup', 'create failed: the init must go.').kill(init.pid, 9);
+    } catch {
+      // already gone
+    }
+    await exited;
+  }
+  try {
+    cgroup?.destroy();
+  } catch (err) {
+    throw withContext('create failed, and removing its cgroup failed too', err);
+  } finally {
+    container.remove();
+  }
+}

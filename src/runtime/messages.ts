@@ -1,0 +1,46 @@
+/**
+ * The messages between the runtime and the container's init, one JSON object per line.
+ *
+ * During create they travel over the sync socket (fd 3 of the init, a socketpair made by spawn);
+ * during start, from the init to `start` through exec.fifo. The init never writes to the
+ * terminal itself: its steps and errors come here, and the runtime prints them in order.
+ */
+import type { Step } from '../linux/kernel';
+
+/** Runtime -> init: everything the init needs to know that is not in config.json. */
+export interface Bootstrap {
+  type: 'bootstrap';
+  /** The container's state dir: config.json and exec.fifo are there. */
+  stateDir: string;
+  /** The bundle dir: relative bind-mount sources are relative to it. */
+  bundle: string;
+  /** The rootfs, as an absolute path on the host. */
+  rootfs: string;
+  /**
+   * Inode of the runtime's mount namespace. The init checks that its own differs before it does
+   * anything to mounts: pivot_root in the host's namespace would change the whole machine.
+   */
+  hostMountNs: number;
+}
+
+export type InitMessage =
+  /** The init has loaded all its code (it cannot load any after pivot_root) and waits. */
+  | { type: 'booted' }
+  /** One kernel call made by the init. */
+  | { type: 'step'; step: Step }
+  /** Create's part is done: the init blocks on exec.fifo until `start`. */
+  | { type: 'ready' }
+  /** Something failed; the init exits after sending this. */
+  | { type: 'error'; message: string; hint?: string };
+
+/** Split a stream of bytes into JSON messages, one per line. */
+export class MessageDecoder<T> {
+  private buffered = '';
+
+  push(chunk: Buffer | string): T[] {
+    this.buffered += chunk.toString();
+    const lines = this.buffered.split('\n');
+    this.buffered = lines.pop() ?? '';
+    return lines.filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as T);
+  }
+}

@@ -1,0 +1,64 @@
+/**
+ * `nk-runtime start`: let the init run the program.
+ *
+ * The init is blocked opening exec.fifo for writing; opening it for reading unblocks it. The init
+ * then reports its last steps through the fifo (rlimits, user, fds...) and calls execve. Node
+ * opens files close-on-exec, so the init's end of the fifo closes exactly when execve succeeds:
+ * reading until end-of-file tells us the program is running. If execve fails, the init writes
+ * the error first.
+ */
+import * as fs from 'node:fs';
+import { UserError } from '../errors';
+import type { RuntimeContext } from './context';
+import { MessageDecoder, type InitMessage } from './messages';
+import { deriveStatus, initAlive } from './status';
+import type { SavedState } from './state-store';
+
+export async function start(ctx: RuntimeContext, id: string): Promise<void> {
+  const container = ctx.store.existing(id);
+  const unlock = container.lock(ctx.kernel);
+  try {
+    const state = container.readState();
+    const status = deriveStatus(container, state);
+    if (status !== 'created') {
+      throw new UserError(`cannot start container ${id}: it is ${status}`, status === 'running' ? 'it has been started already' : undefined);
+    }
+    ctx.narrator?.heading(`nk-runtime start ${id}`);
+
+    const fifo = await openWhileInitLives(container.execFifo, state, id);
+
+    const decoder = new MessageDecoder<InitMessage>();
+    let error: InitMessage | undefined;
+    for await (const chunk of fifo.createReadStream()) {
+      for (const message of decoder.push(chunk as Buffer)) {
+        if (message.type === 'step') ctx.onStep(message.step);
+        if (message.type === 'error') error = message;
+      }
+    }
+    fs.unlinkSync(container.execFifo);
+    if (error && error.type === 'error') {
+      throw new UserError(`the container's program did not start: ${error.message}`, error.hint);
+    }
+    ctx.narrator?.say(`execve succeeded: the program now runs as the container's PID 1 (host pid ${state.pid}).`);
+  } finally {
+    unlock();
+  }
+}
+
+/**
+ * Open exec.fifo for reading. The open blocks until the init holds the other end, so it runs on
+ * Node's thread pool while we check, every 50 ms, that the init is still alive to open it.
+ */
+function openWhileInitLives(fifo: string, state: SavedState, id: string): Promise<fs.promises.FileHandle> {
+  return new Promise((resolve, reject) => {
+    const watch = setInterval(() => {
+      if (initAlive(state)) return;
+      clearInterval(watch);
+      reject(new UserError(`cannot start container ${id}: its init has exited`));
+    }, 50);
+    fs.promises.open(fifo, 'r').then(
+      (handle) => (clearInterval(watch), resolve(handle)),
+      (err) => (clearInterval(watch), reject(err)),
+    );
+  });
+}
