@@ -1,0 +1,126 @@
+/**
+ * Shared by the integration tests: run the real nk-runtime CLI as root on bundles made from the
+ * sample rootfs, each test with its own --root, and remove everything afterwards, even when the
+ * test fails.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { spawnSync, spawn } from 'node:child_process';
+import type { Test } from 'tap';
+
+export const REPO = path.resolve(__dirname, '..', '..');
+export const BIN = path.join(REPO, 'bin', 'nk-runtime');
+export const SAMPLE_ROOTFS = path.join(REPO, 'bundle', 'rootfs');
+export const SAMPLE_CONFIG = path.join(REPO, 'bundle', 'config.json');
+
+export const isRoot = process.getuid?.() === 0;
+
+/** Why integration tests cannot run here, or undefined when they can. */
+export function skipReason(): string | undefined {
+  if (!isRoot) return 'integration tests need root (they create namespaces, mounts and cgroups)';
+  if (!fs.existsSync(path.join(SAMPLE_ROOTFS, 'bin', 'busybox'))) return 'no sample rootfs: run `make bundle`';
+  if (!fs.existsSync(path.join(REPO, 'lib', 'cli', 'main.js'))) return 'not built: run `make build`';
+  return undefined;
+}
+
+export interface Result {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** A private state root and bundle dir for one test, removed (with any container left in it) at teardown. */
+export class Sandbox {
+  readonly root: string;
+  readonly dir: string;
+
+  constructor(private readonly t: Test) {
+    this.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nk-test-'));
+    this.root = path.join(this.dir, 'state');
+    t.teardown(() => this.cleanup());
+  }
+
+  /**
+   * Run `nk-runtime --root <ours> ...args` and wait for it. Its stdout and stderr go to files,
+   * not pipes: after `create`, the container's init holds them open, and a pipe would not see
+   * its end until the container exits.
+   */
+  run(args: string[], options: { input?: string; timeout?: number } = {}): Result {
+    const out = path.join(this.dir, `out-${process.hrtime.bigint()}`);
+    const err = `${out}.err`;
+    const stdout = fs.openSync(out, 'w');
+    const stderr = fs.openSync(err, 'w');
+    try {
+      const r = spawnSync(BIN, ['--root', this.root, ...args], {
+        stdio: ['pipe', stdout, stderr],
+        input: options.input ?? '',
+        timeout: options.timeout ?? 30_000,
+      });
+      return { status: r.status, stdout: fs.readFileSync(out, 'utf8'), stderr: fs.readFileSync(err, 'utf8') };
+    } finally {
+      fs.closeSync(stdout);
+      fs.closeSync(stderr);
+      fs.rmSync(out, { force: true });
+      fs.rmSync(err, { force: true });
+    }
+  }
+
+  /** Start `nk-runtime ...args` in the background (for `run` of a long program). */
+  start(args: string[]) {
+    return spawn(BIN, ['--root', this.root, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  }
+
+  /**
+   * A bundle whose config is the sample config changed by `edit`, its rootfs the sample rootfs.
+   * Returns the bundle dir.
+   */
+  bundle(edit: (config: any) => void = () => undefined, name = 'bundle'): string {
+    const dir = path.join(this.dir, name);
+    fs.mkdirSync(dir, { recursive: true });
+    const config = JSON.parse(fs.readFileSync(SAMPLE_CONFIG, 'utf8'));
+    config.root.path = SAMPLE_ROOTFS;
+    edit(config);
+    fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(config, null, 2));
+    return dir;
+  }
+
+  /** A bundle running `sh -c script`. */
+  shell(script: string, edit: (config: any) => void = () => undefined, name?: string): string {
+    return this.bundle((c) => {
+      c.process.args = ['sh', '-c', script];
+      edit(c);
+    }, name);
+  }
+
+  state(id: string): any {
+    const r = this.run(['state', id]);
+    if (r.status !== 0) throw new Error(`state ${id} failed: ${r.stderr}`);
+    return JSON.parse(r.stdout);
+  }
+
+  /** Wait (up to `ms`) until the container has the given status. */
+  async waitFor(id: string, status: string, ms = 10_000): Promise<void> {
+    for (let waited = 0; waited < ms; waited += 20) {
+      if (this.state(id).status === status) return;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    throw new Error(`container ${id} did not become ${status} within ${ms} ms`);
+  }
+
+  /** delete --force every container still in our root, then remove our files. */
+  cleanup(): void {
+    if (fs.existsSync(this.root)) {
+      for (const id of fs.readdirSync(this.root)) this.run(['delete', '--force', id]);
+    }
+    fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** What the machine holds that a container could leak: mounts, cgroup dirs, our processes. */
+export function machineSnapshot() {
+  const mounts = fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ').slice(3, 5).join(' ')).sort();
+  const cgroups = spawnSync('find', ['/sys/fs/cgroup', '-maxdepth', '6', '-type', 'd', '-name', 'nk-*'], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean).sort();
+  const inits = spawnSync('pgrep', ['-f', 'lib/init/main.js'], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean);
+  return { mounts, cgroups, inits };
+}
