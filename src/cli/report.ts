@@ -28,7 +28,9 @@ export async function runCommand(what: string, options: GlobalOptions, body: () 
 export function reportError(what: string, options: GlobalOptions, err: unknown): void {
   const message = err instanceof Error ? err.message : String(err);
   const known = err instanceof UserError || err instanceof KernelError;
-  const line = `${what}: ${known ? message : `internal error: ${message}`}`;
+  // `what` holds the container id as typed: show its control characters as escapes, to keep one line.
+  const shownWhat = what.replace(/[\x00-\x1f\x7f]/g, (c) => JSON.stringify(c).slice(1, -1));
+  const line = `${shownWhat}: ${known ? message : `internal error: ${message}`}`;
   process.stderr.write(`nk-runtime: ${line}\n`);
   const hint = (err as { hint?: string })?.hint;
   if (hint) process.stderr.write(`  hint: ${hint}\n`);

@@ -9,17 +9,30 @@ import type { KernelCall } from '../linux/kernel';
 
 export interface Explanation {
   why: string;
-  man: string;
+  /** The man page to read; for some calls it depends on the arguments (a PID namespace has its own page). */
+  man: string | ((callText: string) => string);
+}
+
+/** The man pages of a namespace call: the call's own, and the page of the namespace it names. */
+function namespacePages(call: string) {
+  return (text: string) => {
+    const pages = [`man 2 ${call}`];
+    if (text.includes('CLONE_NEWPID')) pages.push('man 7 pid_namespaces');
+    if (text.includes('CLONE_NEWNS')) pages.push('man 7 mount_namespaces');
+    if (text.includes('CLONE_NEWCGROUP')) pages.push('man 7 cgroup_namespaces');
+    if (text.includes('CLONE_NEWNET')) pages.push('man 7 network_namespaces');
+    return pages.join(', ');
+  };
 }
 
 export const CATALOG: Record<KernelCall, Explanation> = {
   unshare: {
     why: 'Moves this thread into new namespaces: from now on it sees its own copy of what each flag names (mounts, hostname, IPC, network...).',
-    man: 'man 2 unshare',
+    man: namespacePages('unshare'),
   },
   setns: {
     why: 'Joins an existing namespace, given as an open file of /proc/<pid>/ns/<type>.',
-    man: 'man 2 setns',
+    man: namespacePages('setns'),
   },
   mount: {
     why: 'Attaches a filesystem (or a view of one, with MS_BIND) at a place in the tree, or changes how an existing mount behaves.',
@@ -67,6 +80,10 @@ export const CATALOG: Record<KernelCall, Explanation> = {
   setuid: {
     why: 'Sets the user ID the program will run as. After this a non-root user cannot go back.',
     man: 'man 2 setuid',
+  },
+  prctl: {
+    why: 'Changes a property of this process: PR_SET_NO_NEW_PRIVS means no execve from now on can grant privileges (setuid binaries, file capabilities).',
+    man: 'man 2 prctl',
   },
   setCloexec: {
     why: 'Sets or clears close-on-exec on a file descriptor: with it, execve closes the fd; without it, the program inherits it.',

@@ -32,7 +32,8 @@ export class Narrator {
     const lines = [step.cause ? `${head.padEnd(90)} ${step.cause}` : head];
     const explanation = CATALOG[step.call];
     lines.push(...wrap(step.note ?? explanation.why, 92).map((l) => `      ${l}`));
-    lines.push(`      ${explanation.man}${step.site ? ` · ${step.site}` : ''}`);
+    const man = typeof explanation.man === 'function' ? explanation.man(step.text) : explanation.man;
+    lines.push(`      ${man}${step.site ? ` · ${step.site}` : ''}`);
     this.write(lines.join('\n') + '\n');
   }
 }

@@ -9,7 +9,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UserError } from '../errors';
-import { RLIMIT } from '../linux/constants';
+import { PR, RLIMIT } from '../linux/constants';
 import type { Kernel } from '../linux/kernel';
 import type { Spec } from '../oci/spec';
 
@@ -51,7 +51,7 @@ export function findProgram(spec: Spec): string {
 export function execProgram(k: Kernel, spec: Spec, program: string): never {
   const p = spec.process!;
   (p.rlimits ?? []).forEach((r, i) => {
-    k.because(`process.rlimits[${i}]`).setrlimit(RLIMIT[r.type], BigInt(r.soft), BigInt(r.hard));
+    k.because(`process.rlimits[${i}]`).setrlimit(RLIMIT[r.type], rlimitValue(r.soft), rlimitValue(r.hard));
   });
   k.because('process.user.umask').umask(p.user.umask ?? 0o022);
   k.because('process.user.additionalGids', 'Dropping the runtime\'s supplementary groups, keeping only the ones the config lists.').setgroups(
@@ -60,6 +60,7 @@ export function execProgram(k: Kernel, spec: Spec, program: string): never {
   k.because('process.user.gid').setgid(p.user.gid);
   k.because('process.user.uid').setuid(p.user.uid);
   k.because('process.cwd').chdir(p.cwd ?? '/');
+  if (p.noNewPrivileges) k.because('process.noNewPrivileges').prctl(PR.SET_NO_NEW_PRIVS, 1);
   // Node marks fds 0-2 close-on-exec at start-up (libuv's uv_disable_stdio_inheritance), so
   // without this the program would start with no stdin, stdout or stderr at all.
   for (const fd of [0, 1, 2]) {
@@ -67,4 +68,13 @@ export function execProgram(k: Kernel, spec: Spec, program: string): never {
   }
   k.because('process', 'Everything above fd 2 is the runtime\'s (the sync socket, exec.fifo, Node\'s own pipes): none of it may reach the program (the class of runc CVE-2024-21626).').closeRangeCloexec(3);
   return k.because('process.args').execve(program, p.args!, p.env ?? []);
+}
+
+/**
+ * RLIM_INFINITY is the largest 64-bit number, 18446744073709551615, which a JSON number cannot
+ * hold exactly (JSON.parse rounds it up to 2^64): anything that large means "no limit".
+ */
+const RLIM_INFINITY = 0xffffffffffffffffn;
+function rlimitValue(value: number): bigint {
+  return value >= 2 ** 64 - 1 ? RLIM_INFINITY : BigInt(value);
 }

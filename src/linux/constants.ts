@@ -67,6 +67,13 @@ export const FD_CLOEXEC = 1;
 /** flock(2) operations. */
 export const LOCK = { SH: 1, EX: 2, NB: 4, UN: 8 } as const;
 
+/** prctl(2) options. */
+export const PR: Record<string, number> = {
+  SET_PDEATHSIG: 1,
+  SET_DUMPABLE: 4,
+  SET_NO_NEW_PRIVS: 38,
+};
+
 /** File type bits for mknod(2). man 7 inode */
 export const S_IFCHR = 0o020000;
 export const S_IFBLK = 0o060000;

@@ -2,7 +2,7 @@
  * How each kernel call is written in narration and traces: as C would call it, with flag names
  * instead of numbers, so a learner can look the call up in its man page.
  */
-import { CLONE, MS, MNT, LOCK, RLIMIT, flagNames } from './constants';
+import { CLONE, MS, MNT, LOCK, PR, RLIMIT, flagNames } from './constants';
 import type { KernelCall, SpawnRequest } from './kernel';
 
 const q = (s: unknown) => (s === null || s === undefined ? 'NULL' : JSON.stringify(s));
@@ -43,6 +43,7 @@ const FORMATS: Record<KernelCall, Formatter> = {
   setgroups: (gids: number[]) => `setgroups(${gids.length}, [${gids.join(', ')}])`,
   setgid: (gid) => `setgid(${gid})`,
   setuid: (uid) => `setuid(${uid})`,
+  prctl: (option: number, arg2) => `prctl(${Object.keys(PR).find((k) => PR[k] === option)?.replace(/^/, 'PR_') ?? option}, ${arg2})`,
   setCloexec: (fd, on: boolean) => `fcntl(${fd}, F_SETFD, ${on ? 'FD_CLOEXEC' : '0'})`,
   closeRangeCloexec: (first) => `close_range(${first}, ~0U, CLOSE_RANGE_CLOEXEC)`,
   flock: (fd, op: number) => `flock(${fd}, ${flagNames(op, LOCK, 'LOCK_')})`,

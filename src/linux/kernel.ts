@@ -51,6 +51,7 @@ export interface KernelOps {
   setgroups(gids: number[]): void;
   setgid(gid: number): void;
   setuid(uid: number): void;
+  prctl(option: number, arg2: number): void;
   // File descriptors.
   setCloexec(fd: number, on: boolean): void;
   closeRangeCloexec(first: number): void;
@@ -71,7 +72,7 @@ const CALLS: Record<KernelCall, true> = {
   unshare: true, setns: true, mount: true, umount2: true, pivotRoot: true, open: true, close: true,
   mkdirAll: true, mkfifo: true, mknod: true, symlink: true, chown: true, writeFile: true,
   rmdir: true, chdir: true, sethostname: true, setdomainname: true, umask: true, setrlimit: true,
-  setgroups: true, setgid: true, setuid: true, setCloexec: true, closeRangeCloexec: true,
+  setgroups: true, setgid: true, setuid: true, prctl: true, setCloexec: true, closeRangeCloexec: true,
   flock: true, spawn: true, kill: true, execve: true,
 };
 export const KERNEL_CALLS = Object.keys(CALLS) as KernelCall[];

@@ -13,7 +13,7 @@ type Fn = (...args: any[]) => any;
 export interface Libc {
   unshare: Fn; setns: Fn; mount: Fn; umount2: Fn; pivot_root: Fn; mkfifo: Fn; mknod: Fn;
   chdir: Fn; sethostname: Fn; setdomainname: Fn; umask: Fn; setrlimit: Fn; setgroups: Fn;
-  setgid: Fn; setuid: Fn; fcntl: Fn; close_range: Fn; flock: Fn; kill: Fn; execve: Fn;
+  setgid: Fn; setuid: Fn; prctl: Fn; fcntl: Fn; close_range: Fn; flock: Fn; kill: Fn; execve: Fn;
   /** errno of the last call made through koffi on this thread. */
   errno: () => number;
 }
@@ -49,6 +49,7 @@ export function loadLibc(): Libc {
     setgroups: lib.func('int setgroups(size_t size, const uint32_t *list)'),
     setgid: lib.func('int setgid(uint32_t gid)'),
     setuid: lib.func('int setuid(uint32_t uid)'),
+    prctl: lib.func('int prctl(int option, unsigned long arg2, unsigned long arg3, unsigned long arg4, unsigned long arg5)'),
     fcntl: lib.func('int fcntl(int fd, int cmd, int arg)'),
     close_range: lib.func('int close_range(unsigned int first, unsigned int last, int flags)'),
     flock: lib.func('int flock(int fd, int operation)'),

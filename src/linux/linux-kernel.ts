@@ -112,6 +112,9 @@ export class LinuxKernel implements KernelOps {
   setuid(uid: number): void {
     this.check('setuid', [uid], this.c.setuid(uid));
   }
+  prctl(option: number, arg2: number): void {
+    this.check('prctl', [option, arg2], this.c.prctl(option, arg2, 0, 0, 0));
+  }
   setCloexec(fd: number, on: boolean): void {
     const flags = this.c.fcntl(fd, F_GETFD, 0);
     this.check('setCloexec', [fd, on], flags);

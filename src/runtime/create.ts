@@ -76,6 +76,9 @@ export async function create(ctx: RuntimeContext, id: string, options: CreateOpt
     state.cgroup = cgroup.placement;
     container.writeState(state);
     cgroup.create();
+    // Again, now with the directories create() made: if this command dies before the end,
+    // `delete --force` must know them to remove them.
+    container.writeState(state);
     cgroup.apply(spec.linux?.resources);
 
     // The init joins the cgroup only once booted: the memory Node uses to start stays charged

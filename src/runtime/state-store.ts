@@ -17,6 +17,7 @@ import { LOCK } from '../linux/constants';
 import type { Kernel } from '../linux/kernel';
 import type { CgroupPlacement } from '../linux/cgroups';
 import type { Spec } from '../oci/spec';
+import { validateContainerId } from './container-id';
 
 export const DEFAULT_ROOT = '/run/nk-runtime';
 
@@ -114,6 +115,8 @@ export class StateStore {
   constructor(readonly root: string = DEFAULT_ROOT) {}
 
   container(id: string): ContainerDir {
+    // The id becomes a path under the root: "../x" must not reach outside it (start, kill, delete).
+    validateContainerId(id);
     return new ContainerDir(this.root, id);
   }
 

@@ -1,0 +1,159 @@
+/** Isolation, proven from inside the container: what the program sees and cannot do. */
+import t from 'tap';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Sandbox, skipReason } from './harness';
+
+const skip = skipReason();
+if (skip) t.plan(0, skip);
+
+const id = (name: string) => `iso-${name}-${process.pid}`;
+
+t.test('the program is PID 1 and sees only the container\'s processes', async (t) => {
+  const box = new Sandbox(t);
+  // `; true` keeps the shell from replacing itself with ps, the last command.
+  const r = box.run(['run', '--bundle', box.shell('echo pid=$$; sleep 5 & ps -o pid,args; true'), id('pid')]);
+  t.equal(r.status, 0, r.stderr);
+  t.match(r.stdout, /^pid=1$/m, 'the shell is PID 1');
+  const rows = r.stdout.split('\n').filter((l) => /^\s*\d+\s/.test(l)).map((l) => l.trim().replace(/^(\d+)\s+/, '$1 '));
+  t.equal(rows.length, 3, `three processes: ${JSON.stringify(rows)}`);
+  t.match(rows[0], /^1 sh -c /, 'PID 1 is the shell');
+  t.ok(rows.some((r) => / sleep 5$/.test(r)) && rows.some((r) => /\bps\b/.test(r)), 'the others are its sleep and ps: nothing of the host');
+});
+
+t.test('the hostname is the container\'s; the host keeps its own', async (t) => {
+  const box = new Sandbox(t);
+  const before = os.hostname();
+  const r = box.run(['run', '--bundle', box.shell('hostname', (c) => (c.hostname = 'inside-test')), id('uts')]);
+  t.equal(r.stdout, 'inside-test\n');
+  t.equal(os.hostname(), before, 'host hostname unchanged');
+});
+
+t.test('a new network namespace has only lo', async (t) => {
+  const box = new Sandbox(t);
+  const r = box.run(['run', '--bundle', box.shell('ls /sys/class/net'), id('net')]);
+  t.equal(r.stdout, 'lo\n');
+});
+
+t.test('a file the test puts on the host is invisible inside', async (t) => {
+  const box = new Sandbox(t);
+  const marker = path.join('/tmp', `nk-marker-${process.pid}`);
+  fs.writeFileSync(marker, 'host secret');
+  t.teardown(() => fs.rmSync(marker, { force: true }));
+  const r = box.run(['run', '--bundle', box.shell(`ls ${marker} 2>&1; ls /tmp | wc -l`), id('fs')]);
+  t.match(r.stdout, 'No such file or directory');
+  t.match(r.stdout, /^0$/m, "the container's /tmp is the rootfs's, empty");
+});
+
+t.test('only fds 0, 1 and 2 reach the program', async (t) => {
+  const box = new Sandbox(t);
+  // ls lists the fds of PID 1, the shell (its own would add the one it reads the directory
+  // with); `; true` keeps the shell from replacing itself with ls.
+  const r = box.run(['run', '--bundle', box.shell('ls /proc/1/fd; true'), id('fd')]);
+  t.equal(r.status, 0, r.stderr);
+  t.equal(r.stdout, '0\n1\n2\n');
+});
+
+t.test('user, group and supplementary groups are as configured', async (t) => {
+  const box = new Sandbox(t);
+  const r = box.run([
+    'run',
+    '--bundle',
+    box.shell('id; cat /proc/self/status | grep -E "^(Uid|Gid|Groups):"; umask', (c) => {
+      c.process.user = { uid: 1000, gid: 1000, additionalGids: [5], umask: 0o027 };
+    }),
+    id('user'),
+  ]);
+  t.equal(r.status, 0, r.stderr);
+  t.match(r.stdout, 'uid=1000(learner) gid=1000(learner) groups=5(tty)');
+  t.match(r.stdout, /^Uid:\s+1000\s+1000\s+1000\s+1000$/m, 'real, effective, saved and fs uid all 1000');
+  t.match(r.stdout, /^Groups:\s+5\s*$/m, 'only the configured group, none of the runtime\'s');
+  t.match(r.stdout, /^0027$/m, 'umask');
+});
+
+t.test('a read-only root refuses writes; the config\'s tmpfs mounts accept them', async (t) => {
+  const box = new Sandbox(t);
+  const r = box.run([
+    'run',
+    '--bundle',
+    box.shell('touch /newfile 2>&1; touch /scratch/ok && echo scratch-ok', (c) => {
+      c.root.readonly = true;
+      c.mounts.push({ destination: '/scratch', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'size=1m'] });
+    }),
+    id('ro'),
+  ]);
+  t.match(r.stdout, 'Read-only file system');
+  t.match(r.stdout, 'scratch-ok');
+  t.notOk(fs.existsSync(path.join(__dirname, '..', '..', 'bundle', 'rootfs', 'newfile')), 'nothing was written to the rootfs');
+});
+
+t.test('cwd, env and rlimits are the configured ones', async (t) => {
+  const box = new Sandbox(t);
+  const r = box.run([
+    'run',
+    '--bundle',
+    box.shell('pwd; echo "$GREETING"; ulimit -n', (c) => {
+      c.process.cwd = '/etc';
+      c.process.env = ['PATH=/bin', 'GREETING=hello from env'];
+      c.process.rlimits = [{ type: 'RLIMIT_NOFILE', soft: 123, hard: 456 }];
+    }),
+    id('env'),
+  ]);
+  t.equal(r.stdout, '/etc\nhello from env\n123\n');
+});
+
+t.test('a memory limit kills a process that goes over it, and the exit status shows it', async (t) => {
+  const box = new Sandbox(t);
+  const r = box.run([
+    'run',
+    '--bundle',
+    // dd with a 64 MiB block size allocates (and fills) a 64 MiB buffer.
+    box.shell('dd if=/dev/zero of=/dev/null bs=64M count=1 2>/dev/null; echo "dd status $?"', (c) => {
+      c.linux.resources = { memory: { limit: 32 * 1024 * 1024 } };
+    }),
+    id('mem'),
+  ]);
+  t.equal(r.status, 0, r.stderr);
+  t.match(r.stdout, 'dd status 137', 'dd was killed by SIGKILL (the OOM killer): 128 + 9');
+
+  const roomy = box.run([
+    'run',
+    '--bundle',
+    box.shell('dd if=/dev/zero of=/dev/null bs=16M count=1 2>/dev/null; echo "dd status $?"', (c) => {
+      c.linux.resources = { memory: { limit: 64 * 1024 * 1024 } };
+    }, 'roomy'),
+    id('mem2'),
+  ]);
+  t.match(roomy.stdout, 'dd status 0', 'under the limit, the same program succeeds');
+});
+
+t.test('a pids limit caps a fork loop', async (t) => {
+  const box = new Sandbox(t);
+  const r = box.run([
+    'run',
+    '--bundle',
+    // The inner shell forks until refused (a refused fork ends it); the outer one then reads
+    // how many processes the cgroup holds, with `read`, a builtin: cat would need a fork.
+    box.shell('sh -c "for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do sleep 3 & done"; read n < /sys/fs/cgroup/pids/pids.current; echo $n', (c) => {
+      c.linux.resources = { pids: { limit: 8 } };
+    }),
+    id('pids'),
+  ]);
+  t.match(r.stderr, "can't fork", 'the shell was refused new processes');
+  const current = Number(r.stdout.trim().split('\n').pop());
+  t.ok(current <= 8 && current >= 2, `pids.current inside is within the limit (${current})`);
+});
+
+t.test('cpu shares, quota and period are written to the container\'s cgroup', async (t) => {
+  const box = new Sandbox(t);
+  const r = box.run([
+    'run',
+    '--bundle',
+    box.shell('cat /sys/fs/cgroup/cpu/cpu.shares /sys/fs/cgroup/cpu/cpu.cfs_quota_us /sys/fs/cgroup/cpu/cpu.cfs_period_us', (c) => {
+      c.linux.resources = { cpu: { shares: 512, quota: 50000, period: 100000 } };
+    }),
+    id('cpu'),
+  ]);
+  t.equal(r.stdout, '512\n50000\n100000\n', 'seen from inside, through the cgroup namespace');
+});
