@@ -7,6 +7,10 @@ import { DEFAULT_ROOT } from '../runtime/state-store';
 import { commands } from './commands';
 
 export function main(argv: string[]): void {
+  // A reader that goes away (`nk-runtime -E run ... | head`) must not kill a command half-way:
+  // it would leave a container half made. Output to a closed pipe is dropped instead.
+  process.stdout.on('error', () => undefined);
+  process.stderr.on('error', () => undefined);
   const version = require('../../package.json').version as string;
   let cli = yargs(argv)
     .scriptName('nk-runtime')

@@ -169,6 +169,9 @@ function describeResult(call: KernelCall, value: unknown): string {
   return '0';
 }
 
+/** The repository: sites are named relative to it. This file is src/linux/ or lib/linux/. */
+const REPO = `${__dirname}/../../`.replace(/[^/]+\/[^/]+\/\.\.\/\.\.\/$/, '');
+
 /**
  * The function that called the kernel, as "src/init/rootfs.ts pivotToRootfs()", read from a stack
  * trace. The compiled file in lib/ is named by its source in src/, so a learner can open it.
@@ -179,11 +182,12 @@ function callerSite(): string | undefined {
   Error.stackTraceLimit = 4;
   Error.captureStackTrace(holder, callerSite);
   Error.stackTraceLimit = limit;
-  // Frames: [0] the wrapper above, [1] the caller we want.
+  // Frames: [0] the wrapper above, [1] the caller we want: "at fn (/path/file.js:12:3)".
   const frame = holder.stack?.split('\n')[2];
-  const match = frame && /at (?:(\S+) \()?(?:.*?)((?:src|lib)\/[^:)]+)/.exec(frame);
+  const match = frame && /at (?:(\S+) \()?(\/[^:)]+)/.exec(frame);
   if (!match) return undefined;
-  const file = match[2].replace(/^lib\//, 'src/').replace(/\.js$/, '.ts');
+  const file = match[2].startsWith(REPO) ? match[2].slice(REPO.length) : match[2];
+  const source = file.replace(/^lib\//, 'src/').replace(/\.js$/, '.ts');
   const fn = match[1] ? match[1].replace(/^Object\./, '') + '()' : '';
-  return fn ? `${file} ${fn}` : file;
+  return fn ? `${source} ${fn}` : source;
 }

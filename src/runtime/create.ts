@@ -73,9 +73,10 @@ export async function create(ctx: RuntimeContext, id: string, options: CreateOpt
 
     // While the init boots Node, make its cgroup.
     cgroup = openCgroup({ kernel: k, id, cgroupsPath: spec.linux?.cgroupsPath });
+    cgroup.create();
+    // Recorded at once: if this command dies now, `delete --force` knows which dirs are ours.
     state.cgroup = cgroup.placement;
     container.writeState(state);
-    cgroup.create();
     // Again, now with the directories create() made: if this command dies before the end,
     // `delete --force` must know them to remove them.
     container.writeState(state);

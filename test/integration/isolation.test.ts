@@ -77,14 +77,15 @@ t.test('a read-only root refuses writes; the config\'s tmpfs mounts accept them'
   const r = box.run([
     'run',
     '--bundle',
-    box.shell('touch /newfile 2>&1; touch /scratch/ok && echo scratch-ok', (c) => {
+    box.shell('touch /newfile 2>&1; touch /run/ok && echo run-ok', (c) => {
       c.root.readonly = true;
-      c.mounts.push({ destination: '/scratch', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'size=1m'] });
+      // /run exists in the sample rootfs: a missing mount point would be made in the rootfs.
+      c.mounts.push({ destination: '/run', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'size=1m'] });
     }),
     id('ro'),
   ]);
   t.match(r.stdout, 'Read-only file system');
-  t.match(r.stdout, 'scratch-ok');
+  t.match(r.stdout, 'run-ok');
   t.notOk(fs.existsSync(path.join(__dirname, '..', '..', 'bundle', 'rootfs', 'newfile')), 'nothing was written to the rootfs');
 });
 

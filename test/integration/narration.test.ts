@@ -68,10 +68,10 @@ t.test('create -E, start -E and delete -E narrate both processes in order, on st
 t.test('a failing step is narrated with its errno, and create reports it in one line', async (t) => {
   const box = new Sandbox(t);
   const c = `narrfail-${process.pid}`;
-  const bundle = box.bundle((cfg) => cfg.mounts.push({ destination: '/x', type: 'nosuchfs', source: 'none' }));
+  const bundle = box.bundle((cfg) => cfg.mounts.push({ destination: '/var', type: 'nosuchfs', source: 'none' }));
   const r = box.run(['-E', 'create', '--bundle', bundle, c]);
   t.equal(r.status, 1);
-  t.match(r.stderr, /init\s+pid 1\s+mount\("none", ".*\/x", "nosuchfs", 0, NULL\) = -1 ENODEV \(No such device\)\s+mounts\[\d\]/);
-  t.match(r.stderr, /\nnk-runtime: create narrfail-\d+: mounts\[\d\] \(nosuchfs on \/x\): mount\("none", ".*", "nosuchfs", 0, NULL\): ENODEV \(No such device\)\n/);
+  t.match(r.stderr, /init\s+pid 1\s+mount\("none", ".*\/var", "nosuchfs", 0, NULL\) = -1 ENODEV \(No such device\)\s+mounts\[\d\]/);
+  t.match(r.stderr, /\nnk-runtime: create narrfail-\d+: mounts\[\d\] \(nosuchfs on \/var\): mount\("none", ".*", "nosuchfs", 0, NULL\): ENODEV \(No such device\)\n/);
   t.equal(box.run(['state', c]).status, 1, 'nothing left');
 });
