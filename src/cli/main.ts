@@ -30,7 +30,8 @@ export function main(argv: string[]): void {
     .wrap(Math.min(100, process.stdout.columns || 100))
     .fail((msg, err) => {
       if (err) throw err;
-      process.stderr.write(`nk-runtime: ${msg}\n  hint: nk-runtime --help\n`);
+      // yargs spreads some messages over lines ("Invalid values:\n  Argument: ..."): keep one.
+      process.stderr.write(`nk-runtime: ${String(msg ?? '').trim().replace(/\s*\n\s*/g, ' ')}\n  hint: nk-runtime --help\n`);
       process.exit(2);
     });
   for (const command of commands) cli = cli.command(command);

@@ -36,13 +36,22 @@ export function reportError(what: string, options: GlobalOptions, err: unknown):
   if (hint) process.stderr.write(`  hint: ${hint}\n`);
   if (options.debug && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
   else if (!known) process.stderr.write('  (run with --debug for the stack trace; this is a bug in nk-runtime, please report it)\n');
-  if (options.log) writeLog(options, line);
+  if (options.log) writeLog(options, 'error', line);
+}
+
+/**
+ * A warning: to the --log file when there is one (under containerd or podman our stderr is the
+ * container's), to stderr otherwise.
+ */
+export function warn(options: GlobalOptions, message: string): void {
+  if (options.log) writeLog(options, 'warning', message);
+  else process.stderr.write(`nk-runtime: warning: ${message}\n`);
 }
 
 /** containerd shows the `msg` of the last `"level":"error"` line of the --log file. */
-function writeLog(options: GlobalOptions, msg: string): void {
+function writeLog(options: GlobalOptions, level: 'error' | 'warning', msg: string): void {
   const time = new Date().toISOString();
-  const line = options.logFormat === 'json' ? JSON.stringify({ level: 'error', msg, time }) : `time="${time}" level=error msg=${JSON.stringify(msg)}`;
+  const line = options.logFormat === 'json' ? JSON.stringify({ level, msg, time }) : `time="${time}" level=${level} msg=${JSON.stringify(msg)}`;
   try {
     fs.appendFileSync(options.log!, line + '\n');
   } catch {

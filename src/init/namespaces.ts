@@ -2,7 +2,7 @@
  * The init's namespaces: join the ones the config gives a path for, then create the others.
  *
  * The PID namespace is not handled here: a process cannot change its own PID namespace, so the
- * runtime entered it before spawning us (see runtime/pid-namespace.ts), and we were born PID 1.
+ * runtime entered it before spawning us (see spawnInit() in runtime/create.ts), and we were born PID 1.
  */
 import * as fs from 'node:fs';
 import { CLONE, NAMESPACE_FLAGS } from '../linux/constants';

@@ -14,6 +14,8 @@ export interface RuntimeContext {
   narrator?: Narrator;
   /** Hand a step (ours, or one the init reported) to whoever shows it. */
   onStep(step: Step): void;
+  /** Tell the user something they should know that is not an error. */
+  warn(message: string): void;
 }
 
 export interface ContextOptions {
@@ -21,6 +23,8 @@ export interface ContextOptions {
   educational: boolean;
   /** The kernel to use: the real one unless a test passes a fake. */
   kernel?: KernelOps;
+  /** Where warnings go; stderr by default. */
+  warn?: (message: string) => void;
 }
 
 export function makeContext(options: ContextOptions): RuntimeContext {
@@ -31,5 +35,6 @@ export function makeContext(options: ContextOptions): RuntimeContext {
     store: new StateStore(options.root),
     narrator,
     onStep,
+    warn: options.warn ?? ((message) => process.stderr.write(`nk-runtime: warning: ${message}\n`)),
   };
 }

@@ -25,6 +25,7 @@ import type { RuntimeContext } from './context';
 import { InitConnection } from './init-connection';
 import { mountNamespaceInode } from '../init/namespaces';
 import { checkSupported } from './requirements';
+import { notApplied } from './not-applied';
 import { processStartTime } from './status';
 import { writeFileAtomic, type ContainerDir, type SavedState } from './state-store';
 
@@ -43,6 +44,7 @@ export async function create(ctx: RuntimeContext, id: string, options: CreateOpt
   validateContainerId(id);
   const { spec, bundle, rootfs } = loadBundle(options.bundle);
   checkSupported(spec);
+  for (const message of notApplied(spec)) ctx.warn(`create ${id}: ${message}`);
   ctx.narrator?.heading(`nk-runtime create ${id}  (bundle ${bundle}, OCI ${spec.ociVersion})`);
 
   const k = ctx.kernel;
@@ -76,9 +78,6 @@ export async function create(ctx: RuntimeContext, id: string, options: CreateOpt
     cgroup.create();
     // Recorded at once: if this command dies now, `delete --force` knows which dirs are ours.
     state.cgroup = cgroup.placement;
-    container.writeState(state);
-    // Again, now with the directories create() made: if this command dies before the end,
-    // `delete --force` must know them to remove them.
     container.writeState(state);
     cgroup.apply(spec.linux?.resources);
 

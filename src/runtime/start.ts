@@ -26,6 +26,8 @@ export async function start(ctx: RuntimeContext, id: string): Promise<void> {
     ctx.narrator?.heading(`nk-runtime start ${id}`);
 
     const fifo = await openWhileInitLives(container.execFifo, state, id);
+    // Opened: the init is past its wait. Without the fifo the status reads `running`.
+    fs.unlinkSync(container.execFifo);
 
     const decoder = new MessageDecoder<InitMessage>();
     let error: InitMessage | undefined;
@@ -35,7 +37,6 @@ export async function start(ctx: RuntimeContext, id: string): Promise<void> {
         if (message.type === 'error') error = message;
       }
     }
-    fs.unlinkSync(container.execFifo);
     if (error && error.type === 'error') {
       throw new UserError(`the container's program did not start: ${error.message}`, error.hint);
     }
@@ -48,17 +49,25 @@ export async function start(ctx: RuntimeContext, id: string): Promise<void> {
 /**
  * Open exec.fifo for reading. The open blocks until the init holds the other end, so it runs on
  * Node's thread pool while we check, every 50 ms, that the init is still alive to open it.
+ *
+ * A program that exits at once (/bin/true) can be gone before our open's result has reached this
+ * thread: the open succeeded, but the init already looks dead. So a dead init only counts once
+ * the open has had a further 200 ms to report.
  */
 function openWhileInitLives(fifo: string, state: SavedState, id: string): Promise<fs.promises.FileHandle> {
   return new Promise((resolve, reject) => {
+    let deadline: NodeJS.Timeout | undefined;
     const watch = setInterval(() => {
-      if (initAlive(state)) return;
-      clearInterval(watch);
-      reject(new UserError(`cannot start container ${id}: its init has exited`));
+      if (initAlive(state) || deadline) return;
+      deadline = setTimeout(() => reject(new UserError(`cannot start container ${id}: its init has exited`)), 200);
     }, 50);
+    const done = () => {
+      clearInterval(watch);
+      clearTimeout(deadline);
+    };
     fs.promises.open(fifo, 'r').then(
-      (handle) => (clearInterval(watch), resolve(handle)),
-      (err) => (clearInterval(watch), reject(err)),
+      (handle) => (done(), resolve(handle)),
+      (err) => (done(), reject(err)),
     );
   });
 }

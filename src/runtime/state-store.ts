@@ -34,8 +34,6 @@ export interface SavedState {
   pidStartTime?: string;
   /** True until create has finished: the container is still being made. */
   creating?: boolean;
-  /** Set by start once the program runs (execve done). */
-  started?: boolean;
   cgroup?: CgroupPlacement;
   created: string;
 }

@@ -1,13 +1,13 @@
 /** Pieces the command modules share. */
 import type { Argv } from 'yargs';
 import { makeContext, type RuntimeContext } from '../../runtime/context';
-import type { GlobalOptions } from '../report';
+import { warn, type GlobalOptions } from '../report';
 
 export type Args<T> = GlobalOptions & T;
 
 /** The runtime context for a command, from the global options. */
 export function contextFor(args: GlobalOptions): RuntimeContext {
-  return makeContext({ root: args.root, educational: args.educational > 0 });
+  return makeContext({ root: args.root, educational: args.educational > 0, warn: (message) => warn(args, message) });
 }
 
 export function withId<T>(y: Argv<T>) {

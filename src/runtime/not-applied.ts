@@ -1,0 +1,42 @@
+/**
+ * The parts of a config that nk-runtime accepts but does not apply yet. Each is reported when a
+ * container is created: a setting must never be ignored without a word, least of all one that
+ * protects the host (capabilities, seccomp).
+ */
+import type { Spec } from '../oci/spec';
+
+/** Resource controls that src/linux/cgroups applies; any other is reported. */
+const APPLIED_RESOURCES: Record<string, string[]> = {
+  memory: ['limit', 'swap'],
+  cpu: ['shares', 'quota', 'period'],
+  pids: ['limit'],
+};
+
+export function notApplied(spec: Spec): string[] {
+  const found: string[] = [];
+  const p = spec.process as Record<string, unknown> | undefined;
+  if (p?.capabilities) found.push("process.capabilities: not applied yet: the program keeps all of root's capabilities");
+  for (const key of ['apparmorProfile', 'selinuxLabel', 'oomScoreAdj', 'ioPriority', 'scheduler', 'execCPUAffinity']) {
+    if (p?.[key] !== undefined) found.push(`process.${key}: not applied yet`);
+  }
+  const linux = spec.linux as Record<string, unknown> | undefined;
+  if (linux?.seccomp) found.push('linux.seccomp: not applied yet: every system call is allowed');
+  for (const key of ['devices', 'personality', 'mountLabel', 'intelRdt', 'timeOffsets']) {
+    if (linux?.[key] !== undefined) found.push(`linux.${key}: not applied yet`);
+  }
+  const resources = (linux?.resources ?? {}) as Record<string, unknown>;
+  for (const [group, value] of Object.entries(resources)) {
+    const applied = APPLIED_RESOURCES[group];
+    if (!applied) {
+      found.push(`linux.resources.${group}: not applied yet`);
+      continue;
+    }
+    for (const key of Object.keys((value ?? {}) as object)) {
+      if (!applied.includes(key)) found.push(`linux.resources.${group}.${key}: not applied yet`);
+    }
+  }
+  if (spec.hooks && Object.values(spec.hooks).some((list) => Array.isArray(list) && list.length > 0)) {
+    found.push('hooks: not run yet');
+  }
+  return found.map((message) => `config.json: ${message}`);
+}

@@ -1,0 +1,24 @@
+/** Settings nk-runtime does not apply yet are named, never ignored without a word. */
+import t from 'tap';
+import { notApplied } from '../../src/runtime/not-applied';
+import { defaultSpec } from '../../src/oci/default-spec';
+
+t.test('the default config applies fully', async (t) => {
+  t.same(notApplied(defaultSpec()), []);
+});
+
+t.test('capabilities, seccomp, unapplied resources and hooks are each reported', async (t) => {
+  const spec = defaultSpec() as any;
+  spec.process.capabilities = { bounding: ['CAP_KILL'] };
+  spec.linux.seccomp = { defaultAction: 'SCMP_ACT_ERRNO' };
+  spec.linux.resources = { memory: { limit: 1000, swappiness: 10 }, cpu: { shares: 10, cpus: '0' }, blockIO: { weight: 10 }, pids: { limit: 5 } };
+  spec.hooks = { poststart: [{ path: '/bin/true' }] };
+  t.same(notApplied(spec), [
+    "config.json: process.capabilities: not applied yet: the program keeps all of root's capabilities",
+    'config.json: linux.seccomp: not applied yet: every system call is allowed',
+    'config.json: linux.resources.memory.swappiness: not applied yet',
+    'config.json: linux.resources.cpu.cpus: not applied yet',
+    'config.json: linux.resources.blockIO: not applied yet',
+    'config.json: hooks: not run yet',
+  ]);
+});
