@@ -20,8 +20,9 @@ build: setup node_modules/.package-lock.json
 	npx tsc -p tsconfig.json
 
 # The sample bundle's rootfs, from Debian's busybox-static.
-bundle: bundle/rootfs/bin/busybox
-bundle/rootfs/bin/busybox: scripts/make-bundle.sh
+# (bin/nk-hello is the last file the script writes: its presence means the rootfs is complete.)
+bundle: bundle/rootfs/bin/nk-hello
+bundle/rootfs/bin/nk-hello: scripts/make-bundle.sh
 	./scripts/make-bundle.sh
 
 # TAP_FLAGS: e.g. `make test TAP_FLAGS=--reporter=tap`, or a file: `make test TAP_FLAGS=test/unit`.

@@ -34,4 +34,14 @@ learner:x:1000:
 nogroup:x:65534:
 GROUP
 echo "nk-runtime sample rootfs (busybox $(bin/busybox | head -1 | cut -d' ' -f2))" > etc/motd
+# The sample container's program (bundle/config.json runs it): a few looks at its own world.
+cat > bin/nk-hello <<'HELLO'
+#!/bin/sh
+echo "Hello from $(hostname). I am PID $$, running as $(id -un)."
+echo "The processes I can see:"
+ps -o pid,user,args
+echo "My network interfaces: $(ls /sys/class/net)"
+echo "My root directory: $(ls / | tr '\n' ' ')"
+HELLO
+chmod 755 bin/nk-hello
 echo "make-bundle: rootfs ready in $rootfs ($(ls bin | wc -l) commands)"
