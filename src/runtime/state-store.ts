@@ -141,6 +141,7 @@ export class StateStore {
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'EEXIST') throw new UserError(`container ${id} already exists`, 'pick another ID, or `nk-runtime delete` it first');
+      if (code === 'ENAMETOOLONG') throw new UserError('container ID is too long to name its state directory', 'a file name holds at most 255 bytes');
       throw new UserError(`cannot make state dir ${c.dir}: ${code ?? (err as Error).message}`);
     }
     return c;

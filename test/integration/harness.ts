@@ -99,10 +99,11 @@ export class Sandbox {
     return JSON.parse(r.stdout);
   }
 
-  /** Wait (up to `ms`) until the container has the given status. */
+  /** Wait (up to `ms`) until the container exists and has the given status. */
   async waitFor(id: string, status: string, ms = 10_000): Promise<void> {
     for (let waited = 0; waited < ms; waited += 20) {
-      if (this.state(id).status === status) return;
+      const r = this.run(['state', id]);
+      if (r.status === 0 && JSON.parse(r.stdout).status === status) return;
       await new Promise((r) => setTimeout(r, 20));
     }
     throw new Error(`container ${id} did not become ${status} within ${ms} ms`);
@@ -123,4 +124,62 @@ export function machineSnapshot() {
   const cgroups = spawnSync('find', ['/sys/fs/cgroup', '-maxdepth', '6', '-type', 'd', '-name', 'nk-*'], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean).sort();
   const inits = spawnSync('pgrep', ['-f', 'lib/init/main.js'], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean);
   return { mounts, cgroups, inits };
+}
+
+// ---------------------------------------------------------------------------------------------
+// For errors.test.ts and leaks.test.ts: telling what one test left behind from what other tests,
+// running at the same time, have made.
+
+/** A private copy of the sample rootfs at `<dir>/rootfs`: mounts made on it are this test's alone. */
+export function copyRootfs(dir: string): string {
+  const rootfs = path.join(dir, 'rootfs');
+  const r = spawnSync('cp', ['-a', SAMPLE_ROOTFS, rootfs], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`cp -a ${SAMPLE_ROOTFS} ${rootfs}: ${r.stderr}`);
+  return rootfs;
+}
+
+/**
+ * The pids of processes (but this one) whose cwd or an open file is under `dir`. Everything a
+ * Sandbox runs inherits stdout and stderr files in its dir (removed, the link still names it),
+ * and the init holds exec.fifo in the state dir: this finds what a test started, also inside
+ * a container.
+ */
+export function processesUsing(dir: string): number[] {
+  const prefix = dir.endsWith('/') ? dir : `${dir}/`;
+  const under = (link: string) => link === dir || link.startsWith(prefix);
+  const found: number[] = [];
+  for (const name of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
+    const links: string[] = [];
+    try {
+      links.push(fs.readlinkSync(`/proc/${name}/cwd`));
+      for (const fd of fs.readdirSync(`/proc/${name}/fd`)) {
+        try {
+          links.push(fs.readlinkSync(`/proc/${name}/fd/${fd}`));
+        } catch {
+          // closed meanwhile
+        }
+      }
+    } catch {
+      continue; // exited meanwhile
+    }
+    if (links.some(under)) found.push(Number(name));
+  }
+  return found.sort((a, b) => a - b);
+}
+
+export type MachineSnapshot = ReturnType<typeof machineSnapshot>;
+
+/** What `after` holds that `before` did not (mounts are counted: the same mount twice is two). */
+export function snapshotAdded(before: MachineSnapshot, after: MachineSnapshot): MachineSnapshot {
+  const added = (b: string[], a: string[]) => {
+    const left = new Map<string, number>();
+    for (const x of b) left.set(x, (left.get(x) ?? 0) + 1);
+    return a.filter((x) => {
+      const n = left.get(x) ?? 0;
+      if (n > 0) left.set(x, n - 1);
+      return n === 0;
+    });
+  };
+  return { mounts: added(before.mounts, after.mounts), cgroups: added(before.cgroups, after.cgroups), inits: added(before.inits, after.inits) };
 }
