@@ -12,8 +12,9 @@ const id = (name: string) => `iso-${name}-${process.pid}`;
 
 t.test('the program is PID 1 and sees only the container\'s processes', async (t) => {
   const box = new Sandbox(t);
-  // `; true` keeps the shell from replacing itself with ps, the last command.
-  const r = box.run(['run', '--bundle', box.shell('echo pid=$$; sleep 5 & ps -o pid,args; true'), id('pid')]);
+  // The loop waits until the background child has exec'd sleep; `; true` keeps the shell from
+  // replacing itself with ps, the last command.
+  const r = box.run(['run', '--bundle', box.shell('echo pid=$$; sleep 5 & until [ "$(cat /proc/$!/comm)" = sleep ]; do :; done; ps -o pid,args; true'), id('pid')]);
   t.equal(r.status, 0, r.stderr);
   t.match(r.stdout, /^pid=1$/m, 'the shell is PID 1');
   const rows = r.stdout.split('\n').filter((l) => /^\s*\d+\s/.test(l)).map((l) => l.trim().replace(/^(\d+)\s+/, '$1 '));
@@ -157,4 +158,50 @@ t.test('cpu shares, quota and period are written to the container\'s cgroup', as
     id('cpu'),
   ]);
   t.equal(r.stdout, '512\n50000\n100000\n', 'seen from inside, through the cgroup namespace');
+});
+
+t.test('namespaces given by path are joined: a second container shares the first one\'s', async (t) => {
+  const box = new Sandbox(t);
+  const first = id('ns1');
+  t.equal(box.run(['run', '--detach', '--bundle', box.shell('sleep 30', (c) => (c.hostname = 'first-box'), 'first'), first]).status, 0);
+  const pid = box.state(first).pid;
+  const second = box.run([
+    'run',
+    '--bundle',
+    box.shell('hostname; ps -o args | grep -c "^sleep 30$"', (c) => {
+      delete c.hostname; // the UTS namespace is joined, not made: its hostname is the first's
+      c.linux.namespaces = c.linux.namespaces.map((ns: { type: string }) =>
+        ['uts', 'pid', 'ipc', 'network'].includes(ns.type) ? { type: ns.type, path: `/proc/${pid}/ns/${ns.type === 'network' ? 'net' : ns.type}` } : ns,
+      );
+    }, 'second'),
+    id('ns2'),
+  ]);
+  t.equal(second.status, 0, second.stderr);
+  t.equal(second.stdout, 'first-box\n1\n', "the first container's hostname, and its sleep in the same PID namespace");
+  t.equal(box.run(['delete', '--force', first]).status, 0);
+});
+
+t.test('bind mounts with options, default devices, sysctl', async (t) => {
+  const box = new Sandbox(t);
+  const hostForward = fs.readFileSync('/proc/sys/net/ipv4/ip_forward', 'utf8');
+  const shared = path.join(box.dir, 'shared');
+  fs.mkdirSync(shared);
+  fs.writeFileSync(path.join(shared, 'hello.txt'), 'from the host\n');
+  const r = box.run([
+    'run',
+    '--bundle',
+    box.shell('cat /home/hello.txt; touch /home/x 2>&1; stat -c "%F %t,%T %n" /dev/null /dev/zero /dev/urandom; cat /proc/sys/net/ipv4/ip_forward', (c) => {
+      c.mounts.push({ destination: '/home', type: 'bind', source: shared, options: ['rbind', 'ro', 'nosuid'] });
+      c.linux.sysctl = { 'net.ipv4.ip_forward': '1' };
+    }),
+    id('bind'),
+  ]);
+  t.equal(r.status, 0, r.stderr);
+  t.match(r.stdout, /^from the host$/m, 'the host directory is there');
+  t.match(r.stdout, 'Read-only file system', 'and read-only, as its options say');
+  t.match(r.stdout, /^character special file 1,3 \/dev\/null$/m, '/dev/null is the character device 1,3');
+  t.match(r.stdout, /^character special file 1,5 \/dev\/zero$/m);
+  t.match(r.stdout, /^character special file 1,9 \/dev\/urandom$/m);
+  t.match(r.stdout, /^1$/m, 'the sysctl is set in the container\'s network namespace');
+  t.equal(fs.readFileSync('/proc/sys/net/ipv4/ip_forward', 'utf8'), hostForward, "the host's own value is untouched");
 });
