@@ -15,6 +15,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { UserError, withContext } from '../errors';
+import { log } from '../log';
 import { CLONE } from '../linux/constants';
 import { openCgroup, type Cgroup } from '../linux/cgroups';
 import type { Kernel } from '../linux/kernel';
@@ -91,10 +92,12 @@ export async function create(ctx: RuntimeContext, id: string, options: CreateOpt
 
     delete state.creating;
     container.writeState(state);
+    log.runtime('create %s: ready, init pid %d', id, init.pid);
     if (options.pidFile) writeFileAtomic(path.resolve(options.pidFile), String(init.pid));
     ctx.narrator?.say(`The init (host pid ${init.pid}) now waits on exec.fifo; \`nk-runtime start ${id}\` runs the program.`);
     return { init, state };
   } catch (err) {
+    log.runtime('create %s failed, undoing: %O', id, err);
     await undoCreate(k, container, init, cgroup);
     throw err;
   } finally {

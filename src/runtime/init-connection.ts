@@ -5,6 +5,7 @@
 import type { ChildProcess } from 'node:child_process';
 import type { Socket } from 'node:net';
 import { UserError } from '../errors';
+import { log } from '../log';
 import type { Step } from '../linux/kernel';
 import { MessageDecoder, type Bootstrap, type InitMessage } from './messages';
 
@@ -21,6 +22,7 @@ export class InitConnection {
     const decoder = new MessageDecoder<InitMessage>();
     this.socket.on('data', (chunk) => {
       for (const message of decoder.push(chunk)) {
+        log.init('%s %o', message.type, message.type === 'step' ? message.step.text : message);
         if (message.type === 'step') onStep(message.step);
         else if (message.type === 'error') this.failure ??= new UserError(message.message, message.hint);
         else this.arrived.push(message.type);

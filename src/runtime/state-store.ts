@@ -13,6 +13,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UserError } from '../errors';
+import { log } from '../log';
 import { LOCK } from '../linux/constants';
 import type { Kernel } from '../linux/kernel';
 import type { CgroupPlacement } from '../linux/cgroups';
@@ -78,6 +79,7 @@ export class ContainerDir {
    * write a temporary file, fsync it, rename it over the old (rename(2) is atomic).
    */
   writeState(state: SavedState): void {
+    log.state('write %s %o', this.stateFile, state);
     writeFileAtomic(this.stateFile, JSON.stringify(state, null, 2) + '\n');
   }
 
