@@ -2,7 +2,7 @@
 #   make demo   set everything up, then run a container from the sample bundle with -E
 #   make test   set everything up, then run every test (unit, and integration as root)
 
-.PHONY: all setup build bundle test demo install uninstall clean
+.PHONY: all setup build bundle single test demo install uninstall clean
 
 all: build bundle
 
@@ -19,26 +19,34 @@ node_modules/.package-lock.json: package.json package-lock.json
 build: setup node_modules/.package-lock.json
 	npx tsc -p tsconfig.json
 
+# The single executable, dist/nk-runtime: Bun (a dev dependency) compiles lib/ with its own runtime
+# and koffi's native module into one file that works from any directory (scripts/build-single.sh).
+single: build
+	./scripts/build-single.sh
+
 # The sample bundle's rootfs, from Debian's busybox-static.
 # (bin/nk-hello is the last file the script writes: its presence means the rootfs is complete.)
 bundle: bundle/rootfs/bin/nk-hello
 bundle/rootfs/bin/nk-hello: scripts/make-bundle.sh
 	./scripts/make-bundle.sh
 
-# TAP_FLAGS: e.g. `make test TAP_FLAGS=--reporter=tap`, or a file: `make test TAP_FLAGS=test/unit`.
-test: build bundle
+# Every test under Node, then the integration tests again against the single executable.
+# TAP_FLAGS: e.g. `make test TAP_FLAGS=--reporter=tap`.
+test: build single bundle
 	npx tap $(TAP_FLAGS)
+	NK_RUNTIME_BIN=dist/nk-runtime npx tap $(TAP_FLAGS) test/integration/*.test.ts
 
 demo: build bundle
 	@./bin/nk-runtime delete --force demo >/dev/null 2>&1 || true
 	./bin/nk-runtime -E run --bundle bundle demo
 
-# Puts this checkout's nk-runtime on the PATH.
-install: build
-	ln -sf $(CURDIR)/bin/nk-runtime /usr/local/bin/nk-runtime
+# Puts nk-runtime on the PATH: the single executable, a copy that needs nothing of this checkout
+# (containerd's --runc-binary can name it). The Node entry stays bin/nk-runtime.
+install: single
+	install -m 0755 dist/nk-runtime /usr/local/bin/nk-runtime
 
 uninstall:
 	rm -f /usr/local/bin/nk-runtime
 
 clean:
-	rm -rf lib bundle/rootfs
+	rm -rf lib dist bundle/rootfs

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # scripts/bench.sh [N]: how long one container takes, nk-runtime beside runc and crun.
+# NK=dist/nk-runtime scripts/bench.sh: the same for the single executable (make single).
 #
 # For N iterations (default 20), each runtime does, on the SAME rootfs (bundle/rootfs):
 #   (a) create + start + wait until stopped + delete of /bin/true
@@ -28,10 +29,10 @@ N=${1:-20}
 case $N in '' | *[!0-9]* | 0) echo "usage: $0 [N>0]" >&2; exit 2 ;; esac
 
 here=$(cd "$(dirname "$0")/.." && pwd)
-NK="$here/bin/nk-runtime"
+NK=$(realpath "${NK:-$here/bin/nk-runtime}")
 ROOTFS="$here/bundle/rootfs"
 [ "$(id -u)" = 0 ] || { echo "bench: must run as root" >&2; exit 1; }
-[ -f "$here/lib/cli/main.js" ] || { echo "bench: build first: (cd $here && npx tsc -p .)" >&2; exit 1; }
+[ -f "$here/lib/cli/main.js" ] || [ -n "${NK##$here/bin/*}" ] || { echo "bench: build first: (cd $here && npx tsc -p .)" >&2; exit 1; }
 [ -e "$ROOTFS/bin/true" ] || { echo "bench: no $ROOTFS/bin/true: run scripts/make-bundle.sh" >&2; exit 1; }
 
 tag="bench-$$"
@@ -203,7 +204,7 @@ if [ -n "$holder" ]; then
   nsenter_cost=$(sort -n "$work/nsenter" | awk '{a[NR]=$1} END {m = NR % 2 ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2; printf "%.1f", m / 1000}')
 fi
 
-echo "bench: N=$N, runtimes: ${RUNTIMES[*]}   ($(nproc) CPUs, $(uname -r), node $(node --version))"
+echo "bench: N=$N, runtimes: ${RUNTIMES[*]}   ($(nproc) CPUs, $(uname -r), node $(node --version); nk-runtime is $NK)"
 for note in "${notes[@]}"; do echo "  note: $note"; done
 echo "  wait-until-stopped: each runtime's --pid-file, then polling /proc/<pid>/stat (1 ms sleeps)"
 [ -n "$nsenter_cost" ] && echo "  nsenter -m costs about $nsenter_cost ms per crun call (included in crun's times: 3 calls per lifecycle, 1 per run)"

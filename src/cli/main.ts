@@ -1,17 +1,39 @@
 /**
  * The command line: runc's syntax (see shared/CLIENTS.md), one small module per command under
  * commands/. This file only wires them together; the work is in src/runtime/.
+ *
+ * Every command starts a fresh process, so what it loads is paid on every call: the plain forms
+ * of the hot commands are read by argv.ts and load only their own command's module; everything
+ * else goes through yargs, which is loaded only then.
  */
-import yargs from 'yargs';
+import type { CommandModule } from 'yargs';
 import { DEFAULT_ROOT } from '../runtime/state-store';
-import { commands } from './commands';
+import { parseHot, type HotCommand } from './argv';
+
+/** Each hot command's module, loaded on demand. */
+const HOT: Record<HotCommand, () => CommandModule> = {
+  create: () => require('./commands/create').createCommand,
+  start: () => require('./commands/start').startCommand,
+  run: () => require('./commands/run').runContainerCommand,
+  state: () => require('./commands/state').stateCommand,
+  kill: () => require('./commands/kill').killCommand,
+  delete: () => require('./commands/delete').deleteCommand,
+};
 
 export function main(argv: string[]): void {
-  // A reader that goes away (`nk-runtime -E run ... | head`) must not kill a command half-way:
-  // it would leave a container half made. Output to a closed pipe is dropped instead.
+  const hot = parseHot(argv);
+  if (hot) void HOT[hot.command]().handler(hot.args as never);
+  else withYargs(argv);
+}
+
+function withYargs(argv: string[]): void {
+  const yargs: typeof import('yargs').default = require('yargs');
+  const { commands } = require('./commands') as typeof import('./commands');
+  const version = require('../../package.json').version as string;
+  // yargs prints through process.stdout and process.stderr: as in output.ts, a reader that went
+  // away is not an error.
   process.stdout.on('error', () => undefined);
   process.stderr.on('error', () => undefined);
-  const version = require('../../package.json').version as string;
   let cli = yargs(argv)
     .scriptName('nk-runtime')
     .usage('$0 [global options] <command> [options] <container-id>\n\nAn educational OCI container runtime: -E narrates every kernel step.')

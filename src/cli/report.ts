@@ -5,6 +5,7 @@
 import * as fs from 'node:fs';
 import { UserError } from '../errors';
 import { KernelError } from '../linux/kernel';
+import { writeErr } from '../output';
 
 export interface GlobalOptions {
   root: string;
@@ -31,11 +32,11 @@ export function reportError(what: string, options: GlobalOptions, err: unknown):
   // `what` holds the container id as typed: show its control characters as escapes, to keep one line.
   const shownWhat = what.replace(/[\x00-\x1f\x7f]/g, (c) => JSON.stringify(c).slice(1, -1));
   const line = `${shownWhat}: ${known ? message : `internal error: ${message}`}`;
-  process.stderr.write(`nk-runtime: ${line}\n`);
+  writeErr(`nk-runtime: ${line}\n`);
   const hint = (err as { hint?: string })?.hint;
-  if (hint) process.stderr.write(`  hint: ${hint}\n`);
-  if (options.debug && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
-  else if (!known) process.stderr.write('  (run with --debug for the stack trace; this is a bug in nk-runtime, please report it)\n');
+  if (hint) writeErr(`  hint: ${hint}\n`);
+  if (options.debug && err instanceof Error && err.stack) writeErr(`${err.stack}\n`);
+  else if (!known) writeErr('  (run with --debug for the stack trace; this is a bug in nk-runtime, please report it)\n');
   if (options.log) writeLog(options, 'error', line);
 }
 
@@ -45,7 +46,7 @@ export function reportError(what: string, options: GlobalOptions, err: unknown):
  */
 export function warn(options: GlobalOptions, message: string): void {
   if (options.log) writeLog(options, 'warning', message);
-  else process.stderr.write(`nk-runtime: warning: ${message}\n`);
+  else writeErr(`nk-runtime: warning: ${message}\n`);
 }
 
 /** containerd shows the `msg` of the last `"level":"error"` line of the --log file. */

@@ -100,7 +100,7 @@ export const CATALOG: Record<KernelCall, Explanation> = {
   },
   kill: { why: 'Sends a signal to a process.', man: 'man 2 kill' },
   execve: {
-    why: 'Replaces the program of this process with the container\'s: same pid, same namespaces, cgroups and mounts; Node is gone.',
+    why: 'Replaces the program of this process with the container\'s: same pid, same namespaces, cgroups and mounts; the runtime\'s code (Node or Bun) is gone.',
     man: 'man 2 execve',
   },
 };

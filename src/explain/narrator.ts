@@ -7,12 +7,13 @@
  */
 import type { Step } from '../linux/kernel';
 import { CATALOG } from './catalog';
+import { writeErr } from '../output';
 import { errnoDescription } from '../linux/errno';
 
 export class Narrator {
   private count = 0;
 
-  constructor(private readonly write: (text: string) => void = (t) => process.stderr.write(t)) {}
+  constructor(private readonly write: (text: string) => void = writeErr) {}
 
   /** A heading for the command: `nk-runtime create demo (bundle /x, OCI 1.2.0)`. */
   heading(text: string): void {

@@ -23,7 +23,7 @@ export function enterNamespaces(k: Kernel, spec: Spec): void {
     const fd = k.because(field, `Opening the ${ns.type} namespace to join.`).open(ns.path, fs.constants.O_RDONLY, 0);
     if (ns.type === 'mount') {
       // setns(CLONE_NEWNS) fails with EINVAL while this thread shares its filesystem attributes
-      // (root, cwd) with others, and Node always has other threads. man 2 setns
+      // (root, cwd) with others, and Node and Bun always have other threads. man 2 setns
       k.because(field, 'A thread that shares its root and cwd with other threads cannot join a mount namespace; stop sharing them first.').unshare(CLONE.FS);
     }
     k.because(field).setns(fd, flag);
@@ -32,7 +32,7 @@ export function enterNamespaces(k: Kernel, spec: Spec): void {
   if (newFlags !== 0) {
     k.because(
       'linux.namespaces',
-      'New namespaces for this thread: from now on it has its own mount table, hostname, IPC objects and network stack (those the flags name). Node is multi-threaded and unshare acts on the calling thread only, so every later step of the init runs on this thread, with synchronous calls.',
+      'New namespaces for this thread: from now on it has its own mount table, hostname, IPC objects and network stack (those the flags name). The runtime (Node or Bun) is multi-threaded and unshare acts on the calling thread only, so every later step of the init runs on this thread, with synchronous calls.',
     ).unshare(newFlags);
   }
 }

@@ -62,11 +62,12 @@ export function execProgram(k: Kernel, spec: Spec, program: string): never {
   k.because('process.cwd').chdir(p.cwd ?? '/');
   if (p.noNewPrivileges) k.because('process.noNewPrivileges').prctl(PR.SET_NO_NEW_PRIVS, 1);
   // Node marks fds 0-2 close-on-exec at start-up (libuv's uv_disable_stdio_inheritance), so
-  // without this the program would start with no stdin, stdout or stderr at all.
+  // without this the program would start with no stdin, stdout or stderr at all. (Clearing the
+  // flag is right under Bun too, whatever it does at start-up.)
   for (const fd of [0, 1, 2]) {
-    k.because('process', 'Node marked the standard fds close-on-exec when it started; the program must inherit them.').setCloexec(fd, false);
+    k.because('process', 'The program must inherit the standard fds, and Node marks them close-on-exec when it starts: clear the flag.').setCloexec(fd, false);
   }
-  k.because('process', 'Everything above fd 2 is the runtime\'s (the sync socket, exec.fifo, Node\'s own pipes): none of it may reach the program (the class of runc CVE-2024-21626).').closeRangeCloexec(3);
+  k.because('process', 'Everything above fd 2 is the runtime\'s (the sync socket, exec.fifo, the engine\'s own pipes and epoll fds): none of it may reach the program (the class of runc CVE-2024-21626).').closeRangeCloexec(3);
   return k.because('process.args').execve(program, p.args!, p.env ?? []);
 }
 

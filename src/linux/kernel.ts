@@ -184,10 +184,12 @@ function callerSite(): string | undefined {
   Error.stackTraceLimit = limit;
   // Frames: [0] the wrapper above, [1] the caller we want: "at fn (/path/file.js:12:3)".
   const frame = holder.stack?.split('\n')[2];
-  const match = frame && /at (?:(\S+) \()?(\/[^:)]+)/.exec(frame);
+  // Node names files by absolute path; the single executable by the path its source map keeps
+  // ("lib/init/rootfs.js"), relative.
+  const match = frame && /at (?:(\S+) \()?((?:\/|\w[\w.-]*\/)[^:)\s]+)/.exec(frame);
   if (!match) return undefined;
   const file = match[2].startsWith(REPO) ? match[2].slice(REPO.length) : match[2];
   const source = file.replace(/^lib\//, 'src/').replace(/\.js$/, '.ts');
-  const fn = match[1] ? match[1].replace(/^Object\./, '') + '()' : '';
+  const fn = match[1] && match[1] !== '<anonymous>' ? match[1].replace(/^Object\./, '') + '()' : '';
   return fn ? `${source} ${fn}` : source;
 }

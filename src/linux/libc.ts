@@ -1,11 +1,13 @@
 /**
- * The C library, reached through koffi (a foreign-function interface for Node and Bun).
+ * The C library, reached through koffi (a foreign-function interface for Node and Bun), or,
+ * under Bun, through Bun's own bun:ffi (libc-bun.ts): the same functions, the same interface.
  *
  * Each binding is declared with its C prototype, as in its man page. Loading koffi costs a few
  * milliseconds, so it happens on first use: `nk-runtime state` never pays for it.
  * Only linux-kernel.ts imports this file.
  */
 import { SYS } from './constants';
+import { isBun } from '../engine';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Fn = (...args: any[]) => any;
@@ -14,21 +16,29 @@ export interface Libc {
   unshare: Fn; setns: Fn; mount: Fn; umount2: Fn; pivot_root: Fn; mkfifo: Fn; mknod: Fn;
   chdir: Fn; sethostname: Fn; setdomainname: Fn; umask: Fn; setrlimit: Fn; setgroups: Fn;
   setgid: Fn; setuid: Fn; prctl: Fn; fcntl: Fn; close_range: Fn; flock: Fn; kill: Fn; execve: Fn;
-  /** errno of the last call made through koffi on this thread. */
+  /** errno of the last call made through these bindings on this thread. */
   errno: () => number;
 }
 
 let libc: Libc | undefined;
 
+/**
+ * The bindings, made on first use. Under Bun, bun:ffi (libc-bun.ts): it is part of Bun, so nothing
+ * native has to be found or embedded, and it measured faster than koffi there (docs/performance.md).
+ */
 export function loadLibc(): Libc {
-  if (libc) return libc;
+  if (!libc) libc = isBun ? (require('./libc-bun') as typeof import('./libc-bun')).loadBunLibc() : bindKoffi();
+  return libc;
+}
+
+function bindKoffi(): Libc {
   const koffi = require('koffi');
   // The struct is registered by name and then used in the setrlimit prototype below.
   koffi.struct('nk_rlimit', { cur: 'uint64_t', max: 'uint64_t' });
   const lib = koffi.load('libc.so.6');
   const sys = SYS[process.arch];
   if (!sys) throw new Error(`nk-runtime supports x86_64 and aarch64, not ${process.arch}`);
-  libc = {
+  return {
     unshare: lib.func('int unshare(int flags)'),
     setns: lib.func('int setns(int fd, int nstype)'),
     mount: lib.func('int mount(const char *source, const char *target, const char *fstype, unsigned long flags, const char *data)'),
@@ -57,5 +67,5 @@ export function loadLibc(): Libc {
     execve: lib.func('int execve(const char *path, const char **argv, const char **envp)'),
     errno: () => koffi.errno(),
   };
-  return libc;
 }
+

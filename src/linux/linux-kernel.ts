@@ -7,7 +7,6 @@
  * thread, the one that later becomes the container's process.
  */
 import * as fs from 'node:fs';
-import { spawn as spawnChild } from 'node:child_process';
 import { loadLibc, type Libc } from './libc';
 import { errnoName } from './errno';
 import { CLOSE_RANGE, F_GETFD, F_SETFD, FD_CLOEXEC } from './constants';
@@ -128,6 +127,8 @@ export class LinuxKernel implements KernelOps {
     this.check('flock', [fd, operation], this.c.flock(fd, operation));
   }
   spawn(request: SpawnRequest) {
+    // Loaded here, not at the top: only create and run spawn, and the module costs a few ms to load.
+    const { spawn: spawnChild } = require('node:child_process') as typeof import('node:child_process');
     return spawnChild(request.file, request.args, {
       stdio: request.stdio,
       env: request.env,

@@ -1,12 +1,11 @@
 /**
  * JSON parsing with errors that say where the mistake is, in lines and columns.
  *
- * JSON.parse only says what went wrong, in one of a few shapes that depend on the V8 version:
- *   Node 20: "Expected ',' or '}' after property value in JSON at position 42"
- *            "Unexpected token 'x', ..."a": x, "b"... is not valid JSON"   (no position at all)
- *            "Unexpected end of JSON input"
- *   Node 22: "... in JSON at position 42 (line 3 column 5)"
- * This module finds the place from any of them and reports it the way an editor would.
+ * JSON.parse says what went wrong in words that differ between engines (V8 in Node, JavaScript-
+ * Core in Bun), and not always where. So when it fails, a small checker of our own walks the text
+ * by the JSON grammar (RFC 8259) to the first mistake, and reports it as an editor would:
+ *   config.json: invalid JSON at line 5, column 5: expected ',' or '}' after a property value
+ * Valid text never reaches the checker: JSON.parse does the parsing.
  */
 import { UserError } from '../errors';
 
@@ -17,8 +16,7 @@ export interface TextLocation {
 }
 
 /**
- * Parse JSON text. A syntax error becomes a UserError like
- * `config.json: invalid JSON at line 3, column 5: expected ',' or '}' after property value`.
+ * Parse JSON text. A syntax error becomes a one-line UserError naming the line and column.
  * `label` names the text in the message (usually the file name).
  */
 export function parseJson(text: string, label: string): unknown {
@@ -27,57 +25,145 @@ export function parseJson(text: string, label: string): unknown {
   } catch (err) {
     if (!(err instanceof SyntaxError)) throw err;
     if (text.trim() === '') throw new UserError(`${label}: invalid JSON: the file is empty`);
-    const location = locateJsonError(err.message, text);
-    const where = location ? ` at line ${location.line}, column ${location.column}` : '';
-    throw new UserError(`${label}: invalid JSON${where}: ${jsonErrorReason(err.message)}`);
+    const mistake = findJsonMistake(text);
+    if (!mistake) throw new UserError(`${label}: invalid JSON: ${err.message}`);
+    const { line, column } = locationOf(text, mistake.offset);
+    throw new UserError(`${label}: invalid JSON at line ${line}, column ${column}: ${mistake.reason}`);
   }
 }
 
-/** Where in `text` JSON.parse failed, worked out from its error message; undefined if unknown. */
-export function locateJsonError(message: string, text: string): TextLocation | undefined {
-  // Newer V8 gives the line and column itself: "... at position 42 (line 3 column 5)".
-  const given = /\(line (\d+) column (\d+)\)/.exec(message);
-  if (given) return { line: Number(given[1]), column: Number(given[2]) };
-  const offset = errorOffset(message, text);
-  if (offset === undefined) return undefined;
-  // At the end of the text, point just after its last character, not at trailing blank lines.
-  return locationOf(text, Math.min(offset, text.trimEnd().length));
+export interface JsonMistake {
+  offset: number;
+  reason: string;
 }
 
-/** How many characters V8 shows on each side of a bad token (kMaxContextCharacters). */
-const CONTEXT_CHARACTERS = 10;
-
-/** The offset of the error in `text` (in UTF-16 code units, as V8 counts), or undefined. */
-function errorOffset(message: string, text: string): number | undefined {
-  // "Expected ':' after property name in JSON at position 42"
-  const position = /at position (\d+)/.exec(message);
-  if (position) return Number(position[1]);
-
-  // "Unexpected end of JSON input": the text stops too early.
-  if (message.startsWith('Unexpected end of JSON input')) return text.length;
-
-  // "Unexpected token 'x', <context> is not valid JSON" has no position, but <context> is the
-  // text cut to 10 characters either side of the bad one, with "..." where it was cut
-  // (V8's json-parser.cc, GetErrorMessageWithEllipses). The cuts tell us where it is.
-  const token = unexpectedToken(message);
-  if (!token) return undefined;
-  const { context, cutBefore, cutAfter } = token;
-  if (!cutBefore && cutAfter) return context.length - CONTEXT_CHARACTERS; // near the start
-  if (cutBefore && !cutAfter) return text.length - context.length + CONTEXT_CHARACTERS; // near the end
-  if (cutBefore && cutAfter) {
-    // In the middle: the first place the context appears (a repeated context is a rare guess).
-    const contextStart = text.indexOf(context);
-    return contextStart < 0 ? undefined : contextStart + CONTEXT_CHARACTERS;
+/** The first syntax mistake in `text`, or undefined if it is valid JSON. */
+export function findJsonMistake(text: string): JsonMistake | undefined {
+  try {
+    new Checker(text).document();
+    return undefined;
+  } catch (err) {
+    if (err instanceof Mistake) return { offset: err.offset, reason: err.message };
+    throw err;
   }
-  // A text under 21 characters is shown whole, which does not say where: no location.
-  return undefined;
 }
 
-/** The parts of an "Unexpected token" message, or undefined for other messages. */
-function unexpectedToken(message: string) {
-  const match = /^Unexpected token '([\s\S])', (\.\.\.)?"([\s\S]*)"(\.\.\.)? is not valid JSON$/.exec(message);
-  if (!match) return undefined;
-  return { bad: match[1], cutBefore: match[2] !== undefined, context: match[3], cutAfter: match[4] !== undefined };
+class Mistake extends Error {
+  constructor(readonly offset: number, reason: string) {
+    super(reason);
+  }
+}
+
+/** A recursive-descent walk of the JSON grammar that only looks for the first mistake. */
+class Checker {
+  private i = 0;
+
+  constructor(private readonly text: string) {}
+
+  document(): void {
+    this.value();
+    this.space();
+    if (this.i < this.text.length) this.fail('unexpected text after the end of the JSON value');
+  }
+
+  private value(): void {
+    this.space();
+    const c = this.text[this.i];
+    if (c === '{') this.object();
+    else if (c === '[') this.array();
+    else if (c === '"') this.string();
+    else if (c === '-' || (c >= '0' && c <= '9')) this.number();
+    else if (c === 't' || c === 'f' || c === 'n') this.literal();
+    else this.unexpected();
+  }
+
+  private object(): void {
+    this.i++; // {
+    this.space();
+    if (this.text[this.i] === '}') return void this.i++;
+    for (;;) {
+      this.space();
+      if (this.text[this.i] !== '"') this.unexpected('a property name in double quotes');
+      this.string();
+      this.space();
+      if (this.text[this.i] !== ':') this.unexpected("':' after a property name");
+      this.i++;
+      this.value();
+      this.space();
+      const c = this.text[this.i];
+      if (c === '}') return void this.i++;
+      if (c !== ',') this.unexpected("',' or '}' after a property value");
+      this.i++;
+    }
+  }
+
+  private array(): void {
+    this.i++; // [
+    this.space();
+    if (this.text[this.i] === ']') return void this.i++;
+    for (;;) {
+      this.value();
+      this.space();
+      const c = this.text[this.i];
+      if (c === ']') return void this.i++;
+      if (c !== ',') this.unexpected("',' or ']' after an array element");
+      this.i++;
+    }
+  }
+
+  private string(): void {
+    this.i++; // "
+    for (;;) {
+      const c = this.text[this.i];
+      if (c === undefined) this.fail('a string is not closed');
+      if (c === '"') return void this.i++;
+      if (c < ' ') this.fail(`a control character (${JSON.stringify(c)}) in a string: write it as an escape`);
+      if (c === '\\') {
+        const e = this.text[this.i + 1];
+        if (e === 'u') {
+          if (!/^[0-9a-fA-F]{4}$/.test(this.text.slice(this.i + 2, this.i + 6))) this.fail('\\u must be followed by 4 hex digits');
+          this.i += 6;
+          continue;
+        }
+        if (e === undefined || !'"\\/bfnrt'.includes(e)) this.fail(`unknown escape \\${e ?? ''} in a string`);
+        this.i += 2;
+        continue;
+      }
+      this.i++;
+    }
+  }
+
+  private number(): void {
+    const match = /-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?/y;
+    match.lastIndex = this.i;
+    if (!match.exec(this.text)) this.fail('a number must have a digit after "-"');
+    this.i = match.lastIndex;
+  }
+
+  private literal(): void {
+    for (const word of ['true', 'false', 'null']) {
+      if (this.text.startsWith(word, this.i)) return void (this.i += word.length);
+    }
+    this.unexpected();
+  }
+
+  private space(): void {
+    while (' \t\n\r'.includes(this.text[this.i]) && this.i < this.text.length) this.i++;
+  }
+
+  /** The character here is not what the grammar allows: say what was expected, if we know. */
+  private unexpected(expected?: string): never {
+    const c = this.text[this.i];
+    if (c === undefined) this.fail(expected ? `the text ends where ${expected} was expected` : 'the text ends too early');
+    const found = `unexpected character ${JSON.stringify(c)}`;
+    this.fail(expected ? `expected ${expected}, found ${JSON.stringify(c)}` : found);
+  }
+
+  private fail(reason: string): never {
+    // A text that stops early is reported just after its last character, not on blank lines.
+    const offset = Math.min(this.i, this.text.trimEnd().length);
+    throw new Mistake(offset, reason);
+  }
 }
 
 /** Turn an offset into a line and a column. */
@@ -85,16 +171,4 @@ function locationOf(text: string, offset: number): TextLocation {
   const before = text.slice(0, offset);
   const lineStart = before.lastIndexOf('\n') + 1;
   return { line: before.split('\n').length, column: offset - lineStart + 1 };
-}
-
-/** V8's message without the position and the quoted text: what went wrong, on one line. */
-function jsonErrorReason(message: string): string {
-  const token = unexpectedToken(message);
-  if (token) return `unexpected character ${JSON.stringify(token.bad)}`;
-  const reason = message
-    .replace(/ at position \d+.*$/s, '')
-    .replace(/ in JSON$/, '')
-    .replace(/\s+/g, ' ')
-    .trim();
-  return reason.charAt(0).toLowerCase() + reason.slice(1);
 }

@@ -4,8 +4,9 @@
  */
 import { observe, type Kernel, type KernelOps, type Step } from '../linux/kernel';
 import { LinuxKernel } from '../linux/linux-kernel';
-import { Narrator } from '../explain/narrator';
+import type { Narrator } from '../explain/narrator';
 import { StateStore } from './state-store';
+import { writeErr } from '../output';
 
 export interface RuntimeContext {
   kernel: Kernel;
@@ -28,13 +29,14 @@ export interface ContextOptions {
 }
 
 export function makeContext(options: ContextOptions): RuntimeContext {
-  const narrator = options.educational ? new Narrator() : undefined;
+  // The narration's texts are loaded only for -E.
+  const narrator = options.educational ? new (require('../explain/narrator') as typeof import('../explain/narrator')).Narrator() : undefined;
   const onStep = (step: Step) => narrator?.step(step);
   return {
     kernel: observe(options.kernel ?? new LinuxKernel(), 'runtime', onStep),
     store: new StateStore(options.root),
     narrator,
     onStep,
-    warn: options.warn ?? ((message) => process.stderr.write(`nk-runtime: warning: ${message}\n`)),
+    warn: options.warn ?? ((message) => writeErr(`nk-runtime: warning: ${message}\n`)),
   };
 }

@@ -16,6 +16,7 @@ import * as path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { UserError, withContext } from '../errors';
 import { log } from '../log';
+import { INIT_ARGUMENT, isSingleExecutable } from '../engine';
 import { CLONE } from '../linux/constants';
 import { openCgroup, type Cgroup } from '../linux/cgroups';
 import type { Kernel } from '../linux/kernel';
@@ -74,7 +75,7 @@ export async function create(ctx: RuntimeContext, id: string, options: CreateOpt
     container.writeState(state);
     const connection = new InitConnection(init, ctx.onStep);
 
-    // While the init boots Node, make its cgroup.
+    // While the init boots, make its cgroup.
     cgroup = openCgroup({ kernel: k, id, cgroupsPath: spec.linux?.cgroupsPath });
     cgroup.create();
     // Recorded at once: if this command dies now, `delete --force` knows which dirs are ours.
@@ -82,10 +83,14 @@ export async function create(ctx: RuntimeContext, id: string, options: CreateOpt
     container.writeState(state);
     cgroup.apply(spec.linux?.resources);
 
-    // The init joins the cgroup only once booted: the memory Node uses to start stays charged
-    // where it was, and a small memory limit still leaves room for the init's last steps.
+    // The init joins the cgroups while it boots, but memory and pids only once booted: the memory
+    // and the threads its engine needs to start stay counted where they were, and small limits
+    // still leave room for the init's last steps. (The first move into a cgroup is the slow one:
+    // it waits for an RCU grace period in the kernel, 10-15 ms here. Better spent while the init
+    // boots.)
+    cgroup.addProcess(init.pid!, 'early');
     await connection.expect('booted');
-    cgroup.addProcess(init.pid!);
+    cgroup.addProcess(init.pid!, 'late');
     connection.send({ type: 'bootstrap', stateDir: container.dir, bundle, rootfs, hostMountNs: mountNamespaceInode() });
     await connection.expect('ready');
     connection.release();
@@ -115,9 +120,8 @@ export async function create(ctx: RuntimeContext, id: string, options: CreateOpt
 function spawnInit(k: Kernel, spec: Spec, container: ContainerDir): ChildProcess {
   const index = (spec.linux?.namespaces ?? []).findIndex((n) => n.type === 'pid');
   const spawn = () =>
-    k.because('process', 'The init: a new Node process that will set up the container from inside, then become its program.').spawn({
-      file: process.execPath,
-      args: [path.join(__dirname, '..', 'init', 'main.js')],
+    k.because('process', 'The init: a new process of this runtime (Node, or the single executable) that will set up the container from inside, then become its program.').spawn({
+      ...initCommand(),
       stdio: ['inherit', 'inherit', 'inherit', 'pipe'],
       env: {},
       detached: true,
@@ -142,6 +146,16 @@ function spawnInit(k: Kernel, spec: Spec, container: ContainerDir): ChildProcess
     k.because(field, 'Back to our own PID namespace: later children (hooks, helpers) are born on the host again.').setns(ours, CLONE.NEWPID);
     k.close(ours);
   }
+}
+
+/**
+ * The init's program. Under Node: the init's own module, lib/init/main.js, which loads nothing of
+ * the CLI. As the single executable: that executable again, told by its first argument to be the
+ * init (see src/main.ts).
+ */
+function initCommand(): { file: string; args: string[] } {
+  const args = isSingleExecutable ? [INIT_ARGUMENT] : [path.join(__dirname, '..', 'init', 'main.js')];
+  return { file: process.execPath, args };
 }
 
 /** Remove what a failed create made: the init, its cgroup, the state dir. */

@@ -14,7 +14,7 @@ export function checkSupported(spec: Spec): void {
   if (has('user')) {
     throw new UserError(
       'config.json: linux.namespaces: user namespaces are not supported yet',
-      'Node.js always runs several threads, and the kernel refuses unshare(CLONE_NEWUSER) in a multi-threaded process (EINVAL, man 2 unshare); remove the "user" entry',
+      'Node.js and Bun always run several threads, and the kernel refuses unshare(CLONE_NEWUSER) in a multi-threaded process (EINVAL, man 2 unshare); remove the "user" entry',
     );
   }
   if (has('time')) throw new UserError('config.json: linux.namespaces: time namespaces are not supported yet', 'remove the "time" entry');

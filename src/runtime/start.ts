@@ -31,12 +31,15 @@ export async function start(ctx: RuntimeContext, id: string): Promise<void> {
 
     const decoder = new MessageDecoder<InitMessage>();
     let error: InitMessage | undefined;
-    for await (const chunk of fifo.createReadStream()) {
-      for (const message of decoder.push(chunk as Buffer)) {
+    // Plain blocking reads: the init writes its last steps and then execs, which closes its end.
+    const buffer = Buffer.alloc(65536);
+    for (let n; (n = fs.readSync(fifo.fd, buffer)) > 0; ) {
+      for (const message of decoder.push(buffer.subarray(0, n))) {
         if (message.type === 'step') ctx.onStep(message.step);
         if (message.type === 'error') error = message;
       }
     }
+    await fifo.close();
     if (error && error.type === 'error') {
       throw new UserError(`the container's program did not start: ${error.message}`, error.hint);
     }

@@ -181,7 +181,7 @@ t.test('invalid JSON: the message says where, in lines and columns', async (t) =
       name: 'missing comma',
       text: good.replace('"terminal": false,', '"terminal": false'),
       at: (s) => s.indexOf('"user"'),
-      reason: /expected ',' or '}' after property value/,
+      reason: /expected ',' or '}' after a property value/,
     },
     {
       name: 'bad value',

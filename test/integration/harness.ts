@@ -10,7 +10,8 @@ import { spawnSync, spawn } from 'node:child_process';
 import type { Test } from 'tap';
 
 export const REPO = path.resolve(__dirname, '..', '..');
-export const BIN = path.join(REPO, 'bin', 'nk-runtime');
+/** The CLI under test: the Node entry, or another build of it (NK_RUNTIME_BIN=dist/nk-runtime). */
+export const BIN = process.env.NK_RUNTIME_BIN ? path.resolve(process.env.NK_RUNTIME_BIN) : path.join(REPO, 'bin', 'nk-runtime');
 export const SAMPLE_ROOTFS = path.join(REPO, 'bundle', 'rootfs');
 export const SAMPLE_CONFIG = path.join(REPO, 'bundle', 'config.json');
 
@@ -102,6 +103,7 @@ export class Sandbox {
   /** Wait (up to `ms`) until the container exists and has the given status. */
   async waitFor(id: string, status: string, ms = 10_000): Promise<void> {
     for (let waited = 0; waited < ms; waited += 20) {
+      // A command started in the background may not have made the container yet.
       const r = this.run(['state', id]);
       if (r.status === 0 && JSON.parse(r.stdout).status === status) return;
       await new Promise((r) => setTimeout(r, 20));
@@ -122,7 +124,7 @@ export class Sandbox {
 export function machineSnapshot() {
   const mounts = fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ').slice(3, 5).join(' ')).sort();
   const cgroups = spawnSync('find', ['/sys/fs/cgroup', '-maxdepth', '6', '-type', 'd', '-name', 'nk-*'], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean).sort();
-  const inits = spawnSync('pgrep', ['-f', 'lib/init/main.js'], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean);
+  const inits = spawnSync('pgrep', ['-f', 'lib/init/main.js|nk-runtime __init'], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean);
   return { mounts, cgroups, inits };
 }
 

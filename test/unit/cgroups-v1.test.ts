@@ -185,6 +185,13 @@ t.test('create, apply, addProcess, destroy: the exact kernel calls', async (t) =
   t.equal(procsWrites[0], 'write("/cpu,cpuacct/nk-c1/cgroup.procs", "4242") <- linux.cgroupsPath');
   t.same(cg.pids(), [4242]);
 
+  // In two parts, as create does: memory and pids (which count a starting process's memory and
+  // threads) late, the rest early.
+  cg.addProcess(4343, 'early');
+  t.same(host.take().map((w) => w.replace(/^write\("\/([^/]+)\/.*/, '$1')), ['cpu,cpuacct', 'cpuset', 'devices', 'freezer', 'blkio'], 'early: all but memory and pids');
+  cg.addProcess(4343, 'late');
+  t.same(host.take().map((w) => w.replace(/^write\("\/([^/]+)\/.*/, '$1')), ['memory', 'pids'], 'late: memory and pids');
+
   // The process leaves (in the real kernel, when it dies).
   for (const dir of new Set(Object.values(cg.placement.dirs))) fs.writeFileSync(path.join(dir, 'cgroup.procs'), '');
   cg.destroy();

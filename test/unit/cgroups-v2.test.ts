@@ -142,7 +142,9 @@ t.test('create enables controllers only in the directories it made, then the lim
     'write("/nk/c1/pids.max", "32") <- linux.resources.pids.limit',
   ], 'swap.max is the swap alone: 96M of memory+swap minus 64M of memory');
 
-  cg.addProcess(4242);
+  cg.addProcess(4242, 'early');
+  t.same(host.take(), [], 'v2 has one directory for all controllers, memory and pids among them: nothing early');
+  cg.addProcess(4242, 'late');
   t.same(host.take(), ['write("/nk/c1/cgroup.procs", "4242") <- linux.cgroupsPath']);
   t.same(cg.pids(), [4242]);
   fs.writeFileSync(path.join(cg.placement.dirs.unified, 'cgroup.procs'), ''); // the process exits

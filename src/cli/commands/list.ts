@@ -1,5 +1,6 @@
 import type { Argv } from 'yargs';
 import { listContainers } from '../../runtime/query';
+import { writeOut } from '../../output';
 import { runCommand } from '../report';
 import { contextFor, type Args } from './options';
 
@@ -14,13 +15,13 @@ export const listCommand = {
     runCommand('list', args, () => {
       const states = listContainers(contextFor(args));
       if (args.quiet) {
-        process.stdout.write(states.map((s) => s.id + '\n').join(''));
+        writeOut(states.map((s) => s.id + '\n').join(''));
       } else if (args.format === 'json') {
-        process.stdout.write(JSON.stringify(states) + '\n');
+        writeOut(JSON.stringify(states) + '\n');
       } else {
         const rows = [['ID', 'PID', 'STATUS', 'BUNDLE', 'CREATED'], ...states.map((s) => [s.id, String(s.pid), s.status, s.bundle, s.created])];
         const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-        process.stdout.write(rows.map((r) => r.map((c, i) => c.padEnd(widths[i])).join('   ').trimEnd() + '\n').join(''));
+        writeOut(rows.map((r) => r.map((c, i) => c.padEnd(widths[i])).join('   ').trimEnd() + '\n').join(''));
       }
     }),
 };

@@ -1,5 +1,6 @@
 import type { Argv } from 'yargs';
 import { containerState } from '../../runtime/query';
+import { writeOut } from '../../output';
 import { runCommand } from '../report';
 import { contextFor, withId, type Args } from './options';
 
@@ -9,6 +10,6 @@ export const stateCommand = {
   builder: (y: Argv) => withId(y),
   handler: (args: Args<{ 'container-id': string }>) =>
     runCommand(`state ${args['container-id']}`, args, () => {
-      process.stdout.write(JSON.stringify(containerState(contextFor(args), args['container-id']), null, 2) + '\n');
+      writeOut(JSON.stringify(containerState(contextFor(args), args['container-id']), null, 2) + '\n');
     }),
 };

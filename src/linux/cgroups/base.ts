@@ -88,8 +88,11 @@ export abstract class CgroupBase implements Cgroup {
     }
   }
 
-  addProcess(pid: number): void {
+  addProcess(pid: number, part?: 'early' | 'late'): void {
+    // Memory counts what a process allocates, pids its threads too; on v2 one directory does all.
+    const { memory, pids, unified } = this.placement.dirs;
     for (const dir of this.uniqueDirs()) {
+      if (part && [memory, pids, unified].includes(dir) !== (part === 'late')) continue;
       const file = path.join(dir, 'cgroup.procs');
       writeCgroupFile(this.kernel, 'linux.cgroupsPath', file, String(pid), 'move the process into the cgroup');
     }

@@ -27,8 +27,12 @@ export interface Cgroup {
   create(): void;
   /** Write the limits of `linux.resources` this module knows; other fields are left alone. */
   apply(resources: LinuxResources | undefined): void;
-  /** Move a process into the cgroup (into every hierarchy, on v1). */
-  addProcess(pid: number): void;
+  /**
+   * Move a process into the cgroup (into every hierarchy, on v1). `part` makes the move in two
+   * calls: 'early' joins the hierarchies whose limits cannot get in the way of a process that is
+   * still starting up (v1: all but memory and pids; v2: none), 'late' the others.
+   */
+  addProcess(pid: number, part?: 'early' | 'late'): void;
   /** The processes in the cgroup now. */
   pids(): number[];
   /** Remove the directories this runtime created, deepest first. */

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# scripts/build-single.sh [OUT] [more `bun build` flags]: nk-runtime as one executable (default
+# dist/nk-runtime), made by Bun (a dev dependency) from the compiled JavaScript in lib/ (make build).
+#   --compile    Bun's runtime and every module in one file; koffi's native module too (libc.ts)
+#   --bytecode   parsed ahead of time: without it, Bun parses the whole bundle on every start (~9 ms)
+#   --sourcemap  stack traces, and so -E's "where in the code", name the files in src/
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out=${1:-dist/nk-runtime}
+shift || true
+[ -f lib/main.js ] || { echo "build-single: build first: npx tsc -p ." >&2; exit 1; }
+node_modules/.bin/bun build --compile --bytecode --sourcemap "$@" lib/main.js --outfile "$out"

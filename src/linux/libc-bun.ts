@@ -1,0 +1,92 @@
+/**
+ * The C library through Bun's own foreign-function interface, bun:ffi: the same functions as
+ * libc.ts binds with koffi, behind the same `Libc` interface, for when nk-runtime runs on Bun.
+ *
+ * bun:ffi is lower level than koffi: C strings and arrays are passed as pointers to buffers we
+ * build (NUL-terminated), and errno is read from glibc's thread-local variable, through
+ * __errno_location(), right after the call.
+ */
+import type { Libc } from './libc';
+import { SYS } from './constants';
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+
+/** A C string: a NUL-terminated buffer, or NULL. */
+function cstr(s: string | null): Buffer | null {
+  return s === null ? null : Buffer.from(s + '\0');
+}
+
+export function loadBunLibc(): Libc {
+  const { dlopen, ptr, read } = require('bun:ffi');
+  const sys = SYS[process.arch];
+  if (!sys) throw new Error(`nk-runtime supports x86_64 and aarch64, not ${process.arch}`);
+  // Each binding: its C prototype, as in its man page, then the same in bun:ffi's types.
+  const { symbols: c } = dlopen('libc.so.6', {
+    unshare: { args: ['i32'], returns: 'i32' }, // int unshare(int flags)
+    setns: { args: ['i32', 'i32'], returns: 'i32' }, // int setns(int fd, int nstype)
+    // int mount(const char *source, const char *target, const char *fstype, unsigned long flags, const void *data)
+    mount: { args: ['ptr', 'ptr', 'ptr', 'u64', 'ptr'], returns: 'i32' },
+    umount2: { args: ['ptr', 'i32'], returns: 'i32' }, // int umount2(const char *target, int flags)
+    syscall: { args: ['i64', 'ptr', 'ptr'], returns: 'i64_fast' }, // long syscall(long number, ...)
+    mkfifo: { args: ['ptr', 'u32'], returns: 'i32' }, // int mkfifo(const char *path, mode_t mode)
+    mknod: { args: ['ptr', 'u32', 'u64'], returns: 'i32' }, // int mknod(const char *path, mode_t mode, dev_t dev)
+    chdir: { args: ['ptr'], returns: 'i32' }, // int chdir(const char *path)
+    sethostname: { args: ['ptr', 'u64'], returns: 'i32' }, // int sethostname(const char *name, size_t len)
+    setdomainname: { args: ['ptr', 'u64'], returns: 'i32' }, // int setdomainname(const char *name, size_t len)
+    umask: { args: ['u32'], returns: 'u32' }, // mode_t umask(mode_t mask)
+    setrlimit: { args: ['i32', 'ptr'], returns: 'i32' }, // int setrlimit(int resource, const struct rlimit *rlim)
+    setgroups: { args: ['u64', 'ptr'], returns: 'i32' }, // int setgroups(size_t size, const gid_t *list)
+    setgid: { args: ['u32'], returns: 'i32' }, // int setgid(gid_t gid)
+    setuid: { args: ['u32'], returns: 'i32' }, // int setuid(uid_t uid)
+    prctl: { args: ['i32', 'u64', 'u64', 'u64', 'u64'], returns: 'i32' }, // int prctl(int option, unsigned long arg2, ...)
+    fcntl: { args: ['i32', 'i32', 'i32'], returns: 'i32' }, // int fcntl(int fd, int cmd, int arg)
+    close_range: { args: ['u32', 'u32', 'i32'], returns: 'i32' }, // int close_range(unsigned first, unsigned last, int flags)
+    flock: { args: ['i32', 'i32'], returns: 'i32' }, // int flock(int fd, int operation)
+    kill: { args: ['i32', 'i32'], returns: 'i32' }, // int kill(pid_t pid, int sig)
+    execve: { args: ['ptr', 'ptr', 'ptr'], returns: 'i32' }, // int execve(const char *path, char *const argv[], char *const envp[])
+    __errno_location: { args: [], returns: 'ptr' }, // int *__errno_location(void)
+  }) as { symbols: Record<string, (...args: any[]) => any> };
+
+  /** A NULL-terminated array of C strings (argv, envp). The buffers must outlive the call. */
+  const cstrArray = (items: (string | null)[]) => {
+    const strings = items.filter((s): s is string => s !== null).map((s) => cstr(s)!);
+    const pointers = new BigUint64Array(strings.length + 1);
+    strings.forEach((b, i) => (pointers[i] = BigInt(ptr(b))));
+    return { pointers, strings };
+  };
+
+  return {
+    unshare: c.unshare,
+    setns: c.setns,
+    mount: (source: string | null, target: string, fstype: string | null, flags: number, data: string | null) =>
+      c.mount(cstr(source), cstr(target), cstr(fstype), flags, cstr(data)),
+    umount2: (target: string, flags: number) => c.umount2(cstr(target), flags),
+    // glibc has no pivot_root() wrapper: call it by number through syscall(2).
+    pivot_root: (a: string, b: string) => c.syscall(sys.pivot_root, cstr(a), cstr(b)),
+    mkfifo: (path: string, mode: number) => c.mkfifo(cstr(path), mode),
+    mknod: (path: string, mode: number, dev: bigint) => c.mknod(cstr(path), mode, dev),
+    chdir: (path: string) => c.chdir(cstr(path)),
+    sethostname: (name: string, len: number) => c.sethostname(cstr(name), len),
+    setdomainname: (name: string, len: number) => c.setdomainname(cstr(name), len),
+    umask: c.umask,
+    // struct rlimit { rlim_t rlim_cur; rlim_t rlim_max; }: two 64-bit numbers.
+    setrlimit: (resource: number, cur: bigint, max: bigint) => c.setrlimit(resource, new BigUint64Array([cur, max])),
+    setgroups: (size: number, list: Uint32Array) => c.setgroups(size, size ? list : null),
+    setgid: c.setgid,
+    setuid: c.setuid,
+    prctl: c.prctl,
+    fcntl: c.fcntl,
+    close_range: c.close_range,
+    flock: c.flock,
+    kill: c.kill,
+    execve: (path: string, argv: (string | null)[], envp: (string | null)[]) => {
+      const a = cstrArray(argv);
+      const e = cstrArray(envp);
+      const rc = c.execve(cstr(path), a.pointers, e.pointers);
+      // Keep the strings alive until execve has read them (it only returns when it failed).
+      void [a.strings, e.strings];
+      return rc;
+    },
+    errno: () => read.i32(c.__errno_location(), 0),
+  };
+}
