@@ -8,19 +8,32 @@
  */
 import * as fs from 'node:fs';
 
-export const writeOut = (text: string): void => write(1, text);
-export const writeErr = (text: string): void => write(2, text);
+export const writeOut = (text: string): void => writeIgnoringClosed(1, text);
+export const writeErr = (text: string): void => writeIgnoringClosed(2, text);
 
-function write(fd: number, text: string): void {
+function writeIgnoringClosed(fd: number, text: string): void {
+  try {
+    writeFully(fd, text);
+  } catch {
+    // the reader went away (EPIPE), or the fd is closed: the output is dropped
+  }
+}
+
+/** Write all of `text` to `fd`, synchronously, waiting out a full non-blocking pipe. */
+export function writeFully(fd: number, text: string): void {
   const data = Buffer.from(text);
   let offset = 0;
   while (offset < data.length) {
     try {
       offset += fs.writeSync(fd, data, offset);
     } catch (err) {
-      // A non-blocking pipe that is full: wait for the reader a moment (no event loop here).
-      if ((err as NodeJS.ErrnoException).code === 'EAGAIN') Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1);
-      else return;
+      if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
+      sleepSync(1);
     }
   }
+}
+
+/** Sleep without the event loop (for synchronous code): wait on a futex that never wakes. */
+export function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }

@@ -7,6 +7,7 @@
  */
 import * as fs from 'node:fs';
 import type { Bootstrap, InitMessage } from '../runtime/messages';
+import { sleepSync, writeFully } from '../output';
 
 export class InitChannel {
   private pending = '';
@@ -19,7 +20,7 @@ export class InitChannel {
   send(message: InitMessage): void {
     const line = JSON.stringify(message) + '\n';
     if (this.held) this.held.push(line);
-    else writeAll(this.fd, line);
+    else writeFully(this.fd, line);
   }
 
   /**
@@ -33,7 +34,7 @@ export class InitChannel {
     } finally {
       const held = this.held;
       this.held = undefined;
-      for (const line of held) writeAll(this.fd, line);
+      for (const line of held) writeFully(this.fd, line);
     }
   }
 
@@ -46,7 +47,7 @@ export class InitChannel {
         n = fs.readSync(this.fd, buffer, 0, buffer.length, null);
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code === 'EAGAIN') {
-          sleep(1);
+          sleepSync(1);
           continue;
         }
         throw err;
@@ -58,22 +59,4 @@ export class InitChannel {
     this.pending = this.pending.slice(line.length + 1);
     return JSON.parse(line) as Bootstrap;
   }
-}
-
-function writeAll(fd: number, text: string): void {
-  const data = Buffer.from(text);
-  let offset = 0;
-  while (offset < data.length) {
-    try {
-      offset += fs.writeSync(fd, data, offset);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
-      sleep(1);
-    }
-  }
-}
-
-/** Sleep without the event loop (we are in synchronous code): wait on a futex that never wakes. */
-function sleep(ms: number): void {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
