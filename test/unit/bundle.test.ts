@@ -80,7 +80,7 @@ t.test('a bundle without config.json says how to make one', async (t) => {
 
 t.test('invalid JSON is reported with its place', async (t) => {
   const dir = makeBundle(t, '{\n  "ociVersion": "1.2.0",\n  "process": {\n');
-  t.equal(errorFor(dir).message, "config.json: invalid JSON at line 3, column 15: expected property name or '}'");
+  t.equal(errorFor(dir).message, 'config.json: invalid JSON at line 3, column 15: the text ends where a property name in double quotes was expected');
 });
 
 t.test('an invalid config is reported with its JSON path', async (t) => {
