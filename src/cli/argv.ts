@@ -7,7 +7,7 @@
  */
 import { DEFAULT_ROOT } from '../runtime/state-store';
 
-export type HotCommand = 'create' | 'start' | 'run' | 'state' | 'kill' | 'delete';
+export type HotCommand = 'create' | 'start' | 'run' | 'state' | 'kill' | 'delete' | 'exec';
 
 /** What yargs would have given the command's handler, for the same line. */
 export interface Parsed {
@@ -16,7 +16,7 @@ export interface Parsed {
 }
 
 /** Options by name: where the value goes, and whether it takes one (a flag does not). */
-type Options = Record<string, { key: string; flag?: boolean }>;
+type Options = Record<string, { key: string; flag?: boolean; repeatable?: boolean }>;
 
 const GLOBAL: Options = {
   '--root': { key: 'root' },
@@ -28,13 +28,34 @@ const GLOBAL: Options = {
 
 const BUNDLE: Options = { '--bundle': { key: 'bundle' }, '-b': { key: 'bundle' }, '--pid-file': { key: 'pid-file' } };
 
-const COMMANDS: Record<HotCommand, { options: Options; positionals: string[]; optional?: Record<string, string> }> = {
+const EXEC: Options = {
+  '--process': { key: 'process' },
+  '-p': { key: 'process' },
+  '--cwd': { key: 'cwd' },
+  '--env': { key: 'env', repeatable: true },
+  '-e': { key: 'env', repeatable: true },
+  '--user': { key: 'user' },
+  '-u': { key: 'user' },
+  '--detach': { key: 'detach', flag: true },
+  '-d': { key: 'detach', flag: true },
+  '--pid-file': { key: 'pid-file' },
+  '--tty': { key: 'tty', flag: true },
+  '-t': { key: 'tty', flag: true },
+};
+
+/**
+ * Each command: its options, its positionals, the optional ones with their defaults, and `rest`,
+ * the name for everything after the positionals (exec's command: `exec ID sh -c "..."`, where
+ * `-c` belongs to the command, not to us).
+ */
+const COMMANDS: Record<HotCommand, { options: Options; positionals: string[]; optional?: Record<string, string>; rest?: string }> = {
   create: { options: BUNDLE, positionals: ['container-id'] },
   run: { options: { ...BUNDLE, '--detach': { key: 'detach', flag: true }, '-d': { key: 'detach', flag: true } }, positionals: ['container-id'] },
   start: { options: {}, positionals: ['container-id'] },
   state: { options: {}, positionals: ['container-id'] },
   kill: { options: { '--all': { key: 'all', flag: true }, '-a': { key: 'all', flag: true } }, positionals: ['container-id'], optional: { signal: 'SIGTERM' } },
   delete: { options: { '--force': { key: 'force', flag: true }, '-f': { key: 'force', flag: true } }, positionals: ['container-id'] },
+  exec: { options: EXEC, positionals: ['container-id'], rest: 'command' },
 };
 
 export function parseHot(argv: string[]): Parsed | undefined {
@@ -52,8 +73,13 @@ export function parseHot(argv: string[]): Parsed | undefined {
       if (command === undefined) {
         if (!Object.hasOwn(COMMANDS, token)) return undefined;
         command = token as HotCommand;
-      } else {
-        positionals.push(token);
+        continue;
+      }
+      positionals.push(token);
+      const { rest, positionals: required } = COMMANDS[command];
+      if (rest && positionals.length === required.length) {
+        args[rest] = argv.slice(i + 1);
+        break;
       }
       continue;
     }
@@ -62,14 +88,14 @@ export function parseHot(argv: string[]): Parsed | undefined {
     const option = GLOBAL[name] ?? (command ? COMMANDS[command].options[name] : undefined);
     // Unknown, given twice, or a flag with a value: yargs decides what that means.
     if (!option || seen.has(option.key) || (option.flag && name !== token)) return undefined;
-    seen.add(option.key);
+    if (!option.repeatable) seen.add(option.key);
     if (option.flag) {
       args[option.key] = true;
       continue;
     }
     const value = name !== token ? token.slice(eq + 1) : argv[++i];
     if (value === undefined || (name === token && value.startsWith('-'))) return undefined;
-    args[option.key] = value;
+    args[option.key] = option.repeatable ? [...((args[option.key] as string[]) ?? []), value] : value;
   }
   if (!command) return undefined;
   const { positionals: required, optional = {} } = COMMANDS[command];
@@ -78,6 +104,11 @@ export function parseHot(argv: string[]): Parsed | undefined {
   if (args.logFormat !== 'text' && args.logFormat !== 'json') return undefined;
   [...required, ...extra].forEach((key, i) => (args[key] = positionals[i] ?? optional[key]));
   if (command === 'create' || command === 'run') args.bundle ??= '.';
-  for (const { key, flag } of Object.values(COMMANDS[command].options)) if (flag) args[key] ??= false;
+  for (const { key, flag, repeatable } of Object.values(COMMANDS[command].options)) {
+    if (flag) args[key] ??= false;
+    if (repeatable) args[key] ??= [];
+  }
+  const rest = COMMANDS[command].rest;
+  if (rest) args[rest] ??= [];
   return { command, args };
 }

@@ -18,6 +18,7 @@ const HOT: Record<HotCommand, () => CommandModule> = {
   state: () => require('./commands/state').stateCommand,
   kill: () => require('./commands/kill').killCommand,
   delete: () => require('./commands/delete').deleteCommand,
+  exec: () => require('./commands/exec').execCommand,
 };
 
 export function main(argv: string[]): void {

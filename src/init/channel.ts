@@ -6,7 +6,7 @@
  * see the host's mounts.
  */
 import * as fs from 'node:fs';
-import type { Bootstrap, InitMessage } from '../runtime/messages';
+import type { Bootstrap, ExecBootstrap, InitMessage } from '../runtime/messages';
 import { sleepSync, writeFully } from '../output';
 
 export class InitChannel {
@@ -39,7 +39,7 @@ export class InitChannel {
   }
 
   /** Block until the runtime sends the bootstrap line. */
-  receiveBootstrap(): Bootstrap {
+  receiveBootstrap(): Bootstrap | ExecBootstrap {
     const buffer = Buffer.alloc(4096);
     while (!this.pending.includes('\n')) {
       let n: number;
@@ -57,6 +57,6 @@ export class InitChannel {
     }
     const line = this.pending.slice(0, this.pending.indexOf('\n'));
     this.pending = this.pending.slice(line.length + 1);
-    return JSON.parse(line) as Bootstrap;
+    return JSON.parse(line) as Bootstrap | ExecBootstrap;
   }
 }

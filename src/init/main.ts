@@ -7,6 +7,10 @@
  *
  * It is born PID 1 of the container's PID namespace (the runtime entered it before spawning).
  * Its fd 3 is a socket to the runtime; it reports each kernel step there, and never prints.
+ *
+ * The same program is `exec`'s helper, when the runtime's first message says so: born in the
+ * PID namespace of a running container, it joins the container's other namespaces and becomes
+ * the command to run there (join.ts).
  */
 import * as fs from 'node:fs';
 import { observe, type Step } from '../linux/kernel';
@@ -19,17 +23,20 @@ import { InitChannel } from './channel';
 import { enterNamespaces } from './namespaces';
 import { prepareRootfs, pivotToRootfs, finishRootfs } from './rootfs';
 import { execProgram, findProgram } from './program';
+import { execInContainer } from './join';
 
 const SYNC_FD = 3;
 
 function main(): void {
   const channel = new InitChannel(SYNC_FD);
-  const k = observe(new LinuxKernel(), 'init', (step: Step) => channel.send({ type: 'step', step }));
   try {
-    // After pivot_root nothing of the runtime can be loaded any more: load it all now.
+    // After pivot_root (or joining a container's mounts) nothing of the runtime can be loaded any
+    // more: load it all now.
     loadLibc();
     channel.send({ type: 'booted' });
     const boot = channel.receiveBootstrap();
+    const k = observe(new LinuxKernel(), boot.type === 'exec' ? 'exec' : 'init', (step: Step) => channel.send({ type: 'step', step }));
+    if (boot.type === 'exec') return execInContainer(k, boot);
     const spec = JSON.parse(fs.readFileSync(`${boot.stateDir}/config.json`, 'utf8')) as Spec;
 
     enterNamespaces(k, spec);

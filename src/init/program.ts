@@ -20,7 +20,7 @@ export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/
  * through the PATH of process.env as a shell would. Called during create, so that a program
  * that is missing or not executable fails `create`, not a later `start` nobody watches.
  */
-export function findProgram(spec: Spec): string {
+export function findProgram(spec: Pick<Spec, 'process'>): string {
   const name = spec.process!.args![0];
   const env = spec.process!.env ?? [];
   const candidates = name.includes('/')
@@ -48,7 +48,7 @@ export function findProgram(spec: Spec): string {
   );
 }
 
-export function execProgram(k: Kernel, spec: Spec, program: string): never {
+export function execProgram(k: Kernel, spec: Pick<Spec, 'process'>, program: string): never {
   const p = spec.process!;
   (p.rlimits ?? []).forEach((r, i) => {
     k.because(`process.rlimits[${i}]`).setrlimit(RLIMIT[r.type], rlimitValue(r.soft), rlimitValue(r.hard));

@@ -11,13 +11,10 @@
  *
  * If any step fails, everything made so far is undone: no state dir, cgroup or process is left.
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { UserError, withContext } from '../errors';
 import { log } from '../log';
-import { INIT_ARGUMENT, isSingleExecutable } from '../engine';
-import { CLONE } from '../linux/constants';
 import { openCgroup, type Cgroup } from '../linux/cgroups';
 import type { Kernel } from '../linux/kernel';
 import { loadBundle } from '../oci/bundle';
@@ -25,6 +22,7 @@ import type { Spec } from '../oci/spec';
 import { validateContainerId } from './container-id';
 import type { RuntimeContext } from './context';
 import { InitConnection } from './init-connection';
+import { spawnHelper, type PidNamespaceTarget } from './spawn-init';
 import { mountNamespaceInode } from '../init/namespaces';
 import { checkSupported } from './requirements';
 import { notApplied } from './not-applied';
@@ -68,7 +66,11 @@ export async function create(ctx: RuntimeContext, id: string, options: CreateOpt
     container.writeState(state);
     k.because('exec.fifo', 'The fifo `start` will open: until then, the init waits on it.').mkfifo(container.execFifo, 0o600);
 
-    init = spawnInit(k, spec, container);
+    init = spawnHelper(
+      k,
+      pidNamespaceOf(spec),
+      'The init: a new process of this runtime (Node, or the single executable) that will set up the container from inside, then become its program.',
+    );
     if (!init.pid) throw new UserError('could not start the container\'s init process');
     state.pid = init.pid;
     state.pidStartTime = processStartTime(init.pid!);
@@ -110,52 +112,11 @@ export async function create(ctx: RuntimeContext, id: string, options: CreateOpt
   }
 }
 
-/**
- * Spawn the init inside the container's PID namespace.
- *
- * A process cannot move itself into a new PID namespace; unshare(CLONE_NEWPID) (or setns)
- * instead decides where the caller's *next children* are born. So: enter, spawn (the child is
- * PID 1 there), and step back at once, or every later child of ours would land inside too.
- */
-function spawnInit(k: Kernel, spec: Spec, container: ContainerDir): ChildProcess {
+/** The config's PID namespace, new or joined; undefined when the config has none. */
+function pidNamespaceOf(spec: Spec): PidNamespaceTarget | undefined {
   const index = (spec.linux?.namespaces ?? []).findIndex((n) => n.type === 'pid');
-  const spawn = () =>
-    k.because('process', 'The init: a new process of this runtime (Node, or the single executable) that will set up the container from inside, then become its program.').spawn({
-      ...initCommand(),
-      stdio: ['inherit', 'inherit', 'inherit', 'pipe'],
-      env: {},
-      detached: true,
-    });
-  if (index < 0) return spawn();
-
-  const field = `linux.namespaces[${index}]`;
-  const target = spec.linux!.namespaces![index].path;
-  const ours = k.because(field, 'Our own PID namespace, to come back to after the spawn.').open('/proc/self/ns/pid', fs.constants.O_RDONLY, 0);
-  try {
-    if (target) {
-      const fd = k.because(field).open(target, fs.constants.O_RDONLY, 0);
-      k.because(field, 'Children made after this are born in that PID namespace.').setns(fd, CLONE.NEWPID);
-      k.close(fd);
-    } else {
-      k.because(field, 'A new PID namespace applies to the children made after this call, not to the caller: the init spawned next will be PID 1 inside.').unshare(
-        CLONE.NEWPID,
-      );
-    }
-    return spawn();
-  } finally {
-    k.because(field, 'Back to our own PID namespace: later children (hooks, helpers) are born on the host again.').setns(ours, CLONE.NEWPID);
-    k.close(ours);
-  }
-}
-
-/**
- * The init's program. Under Node: the init's own module, lib/init/main.js, which loads nothing of
- * the CLI. As the single executable: that executable again, told by its first argument to be the
- * init (see src/main.ts).
- */
-function initCommand(): { file: string; args: string[] } {
-  const args = isSingleExecutable ? [INIT_ARGUMENT] : [path.join(__dirname, '..', 'init', 'main.js')];
-  return { file: process.execPath, args };
+  if (index < 0) return undefined;
+  return { field: `linux.namespaces[${index}]`, path: spec.linux!.namespaces![index].path };
 }
 
 /** Remove what a failed create made: the init, its cgroup, the state dir. */

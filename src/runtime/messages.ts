@@ -6,6 +6,7 @@
  * terminal itself: its steps and errors come here, and the runtime prints them in order.
  */
 import type { Step } from '../linux/kernel';
+import type { Process } from '../oci/spec';
 
 /** Runtime -> init: everything the init needs to know that is not in config.json. */
 export interface Bootstrap {
@@ -21,6 +22,19 @@ export interface Bootstrap {
    * anything to mounts: pivot_root in the host's namespace would change the whole machine.
    */
   hostMountNs: number;
+}
+
+/**
+ * Runtime -> exec helper: join the namespaces of the container whose init is `containerPid` and
+ * run `process` there.
+ */
+export interface ExecBootstrap {
+  type: 'exec';
+  /** The init's host pid: its namespaces are /proc/<pid>/ns/<type>. */
+  containerPid: number;
+  /** The namespace types to join (those of the container's config), but pid: we were born in it. */
+  namespaces: string[];
+  process: Process;
 }
 
 export type InitMessage =

@@ -3,19 +3,15 @@
  * stdio is ours, signals we receive are passed on to it, and when it exits we delete it and exit
  * with its status: its exit code, or 128 + N when signal N killed it (as a shell reports it).
  */
-import { constants } from 'node:os';
 import type { RuntimeContext } from './context';
 import { create, type CreateOptions } from './create';
 import { deleteContainer } from './delete';
 import { start } from './start';
-
-const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'];
+import { exitStatusOf, waitForwardingSignals } from './wait';
 
 export async function run(ctx: RuntimeContext, id: string, options: CreateOptions & { detach: boolean }): Promise<number> {
   const { init } = await create(ctx, id, options);
-  const exited = new Promise<number>((resolve) => {
-    init.once('exit', (code, signal) => resolve(code ?? 128 + (constants.signals[signal as NodeJS.Signals] ?? 0)));
-  });
+  const exited = exitStatusOf(init);
   try {
     await start(ctx, id);
   } catch (err) {
@@ -26,18 +22,7 @@ export async function run(ctx: RuntimeContext, id: string, options: CreateOption
     init.unref();
     return 0;
   }
-  // create let go of the init (a detached create exits at once); we stay to see it end.
-  init.ref();
-  const forward = (signal: NodeJS.Signals) => {
-    try {
-      ctx.kernel.because('run', `We received ${signal}: pass it on to the container.`).kill(init.pid!, constants.signals[signal]);
-    } catch {
-      // the container is already gone
-    }
-  };
-  for (const signal of FORWARDED) process.on(signal, forward);
-  const status = await exited;
-  for (const signal of FORWARDED) process.off(signal, forward);
+  const status = await waitForwardingSignals(ctx, init, exited);
   await deleteContainer(ctx, id, false);
   return status;
 }

@@ -8,7 +8,7 @@ import { parseHot } from '../../src/cli/argv';
 import { commands } from '../../src/cli/commands';
 import { DEFAULT_ROOT } from '../../src/runtime/state-store';
 
-const FIELDS = ['root', 'educational', 'debug', 'log', 'logFormat', 'container-id', 'bundle', 'pid-file', 'detach', 'force', 'all', 'signal'];
+const FIELDS = ['root', 'educational', 'debug', 'log', 'logFormat', 'container-id', 'bundle', 'pid-file', 'detach', 'force', 'all', 'signal', 'process', 'cwd', 'env', 'user', 'tty', 'command'];
 
 /** What yargs hands the handler, with the global options of src/cli/main.ts. */
 function viaYargs(argv: string[]): Record<string, unknown> {
@@ -51,6 +51,12 @@ const HOT = [
   'delete -f c1',
   'create c1',
   'state 123',
+  // exec: containerd, podman, by hand (commands whose words yargs reads the same way)
+  '--root /r --log /b/log.json --log-format json exec --process /tmp/runc-process1 --detach --pid-file /b/e1.pid c1',
+  '--log-format=json --log /s/e/oci-log exec --pid-file /s/e/exec_pid --process /s/e/exec-process-1 --detach c1',
+  'exec c1 ps',
+  'exec -e A=1 --env B=2 --cwd /etc -u 1000:1000 c1 ls /',
+  'exec c1',
 ];
 
 for (const line of HOT) {
@@ -68,3 +74,10 @@ const LEFT_TO_YARGS = [
   '--root a --root b start c1', 'delete --force=true c1', 'start -- c1', 'stat c1',
 ];
 for (const line of LEFT_TO_YARGS) t.equal(parseHot(line ? line.split(' ') : []), undefined, `left to yargs: "${line}"`);
+
+t.test('exec: everything after the container ID is the command, options of its own included', async (t) => {
+  const hot = parseHot('exec -d c1 sh -c echo --help'.split(' '));
+  t.same(hot?.args.command, ['sh', '-c', 'echo', '--help']);
+  t.equal(hot?.args.detach, true);
+  t.same(hot?.args.env, []);
+});

@@ -6,6 +6,7 @@ import { runContainerCommand } from './run';
 import { stateCommand } from './state';
 import { killCommand } from './kill';
 import { deleteCommand } from './delete';
+import { execCommand } from './exec';
 import { listCommand } from './list';
 import { specCommand } from './spec';
 
@@ -16,6 +17,7 @@ export const commands = [
   stateCommand,
   killCommand,
   deleteCommand,
+  execCommand,
   listCommand,
   specCommand,
 ] as unknown as CommandModule[];

@@ -1,0 +1,125 @@
+/**
+ * `nk-runtime exec`: run one more process inside a running container.
+ *
+ *   runtime                                         exec helper (the init's program, exec mode)
+ *   1. the process: --process FILE, or the container's own with args, env, cwd, user changed
+ *   2. setns to the container's PID namespace, spawn ─► loads its code, says "booted"
+ *   3. put it in the container's cgroups
+ *   4. send what to join and what to run ──────────► 5. open, then setns, each other namespace
+ *                                                     6. rlimits, user, cwd, fds -> execve
+ *   7. the socket closes at execve: it runs; wait for it (or, --detach, leave it)
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { UserError } from '../errors';
+import { cgroupFromPlacement } from '../linux/cgroups';
+import { parseJson } from '../oci/json';
+import type { Process } from '../oci/spec';
+import { validateSpec } from '../oci/validate';
+import type { RuntimeContext } from './context';
+import { InitConnection } from './init-connection';
+import { spawnHelper } from './spawn-init';
+import { deriveStatus } from './status';
+import { writeFileAtomic } from './state-store';
+import { exitStatusOf, waitForwardingSignals } from './wait';
+
+export interface ExecOptions {
+  /** A process.json (the `process` object of the OCI config), as containerd and podman send. */
+  processFile?: string;
+  /** The command and its arguments, when there is no process file. */
+  args: string[];
+  cwd?: string;
+  /** KEY=VALUE entries added to (or replacing those of) the container's environment. */
+  env: string[];
+  /** "UID" or "UID:GID". */
+  user?: string;
+  detach: boolean;
+  pidFile?: string;
+  tty: boolean;
+}
+
+export async function exec(ctx: RuntimeContext, id: string, options: ExecOptions): Promise<number> {
+  const container = ctx.store.existing(id);
+  const state = container.readState();
+  const status = deriveStatus(container, state);
+  if (status !== 'running') {
+    throw new UserError(`cannot exec in container ${id}: it is ${status}`, status === 'created' ? `start it first: nk-runtime start ${id}` : undefined);
+  }
+  const config = container.readConfig();
+  const process = execProcess(config.process, options);
+  ctx.narrator?.heading(`nk-runtime exec ${id} ${process.args?.join(' ')}`);
+
+  const k = ctx.kernel;
+  const helper = spawnHelper(
+    k,
+    { field: 'exec', path: `/proc/${state.pid}/ns/pid` },
+    "The exec helper: a new process of this runtime, born in the container's PID namespace, that will join its other namespaces and become the command.",
+  );
+  if (!helper.pid) throw new UserError('could not start the exec helper process');
+  const exited = exitStatusOf(helper);
+  const connection = new InitConnection(helper, ctx.onStep, 'exec helper');
+  try {
+    const cgroup = state.cgroup ? cgroupFromPlacement(k.because('exec'), state.cgroup) : undefined;
+    cgroup?.addProcess(helper.pid, 'early');
+    await connection.expect('booted');
+    cgroup?.addProcess(helper.pid, 'late');
+    const namespaces = (config.linux?.namespaces ?? []).map((n) => n.type).filter((t) => t !== 'pid' && t !== 'user');
+    connection.send({ type: 'exec', containerPid: state.pid!, namespaces, process });
+    await connection.execed();
+  } catch (err) {
+    try {
+      k.kill(helper.pid, 9);
+    } catch {
+      // already gone
+    }
+    throw err;
+  }
+  if (options.pidFile) writeFileAtomic(path.resolve(options.pidFile), String(helper.pid));
+  if (options.detach) {
+    connection.release();
+    return 0;
+  }
+  return waitForwardingSignals(ctx, helper, exited);
+}
+
+/** The process to run: from --process, or the container's own changed by the options. */
+function execProcess(containerProcess: Process | undefined, options: ExecOptions): Process {
+  let process: Process;
+  if (options.processFile) {
+    let text: string;
+    try {
+      text = fs.readFileSync(options.processFile, 'utf8');
+    } catch (err) {
+      throw new UserError(`--process ${options.processFile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+    process = parseJson(text, path.basename(options.processFile)) as Process;
+  } else {
+    if (options.args.length === 0) throw new UserError('say what to run: nk-runtime exec ID COMMAND [ARGS...], or --process FILE');
+    const base = containerProcess ?? ({ user: { uid: 0, gid: 0 }, cwd: '/' } as Process);
+    process = { ...base, args: options.args, terminal: options.tty };
+  }
+  if (options.cwd) process.cwd = options.cwd;
+  if (options.env.length > 0) process.env = mergeEnv(process.env ?? [], options.env);
+  if (options.user) process.user = { ...parseUser(options.user), additionalGids: [] };
+  if (process.terminal) throw new UserError('exec: terminals (--tty, process.terminal) are not supported yet', 'leave out -t');
+  // The same checks as a config's process, with the same words (`process.args: ...`).
+  try {
+    return validateSpec({ ociVersion: '1.2.0', root: { path: '/' }, process }).process;
+  } catch (err) {
+    const source = options.processFile ? path.basename(options.processFile) : 'exec';
+    if (err instanceof UserError) throw new UserError(err.message.replace(/^config\.json: /, `${source}: `), err.hint);
+    throw err;
+  }
+}
+
+function mergeEnv(env: string[], extra: string[]): string[] {
+  const key = (entry: string) => entry.split('=')[0];
+  const replaced = new Set(extra.map(key));
+  return [...env.filter((e) => !replaced.has(key(e))), ...extra];
+}
+
+function parseUser(text: string): { uid: number; gid: number } {
+  const match = /^(\d+)(?::(\d+))?$/.exec(text);
+  if (!match) throw new UserError(`--user ${text}: must be UID or UID:GID, in numbers`);
+  return { uid: Number(match[1]), gid: Number(match[2] ?? 0) };
+}

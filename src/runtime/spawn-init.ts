@@ -1,0 +1,56 @@
+/**
+ * Spawning the runtime's own helper process: the container's init (create) or an exec helper
+ * (exec), born in the PID namespace it must live in.
+ *
+ * A process cannot move itself into another PID namespace; unshare(CLONE_NEWPID) or setns
+ * instead decide where the caller's *next children* are born (man 7 pid_namespaces). So: enter,
+ * spawn, and step back at once, or every later child of ours would land inside too.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { ChildProcess } from 'node:child_process';
+import { INIT_ARGUMENT, isSingleExecutable } from '../engine';
+import { CLONE } from '../linux/constants';
+import type { Kernel } from '../linux/kernel';
+
+/** Where the helper is born: a new PID namespace, an existing one (by path), or ours. */
+export interface PidNamespaceTarget {
+  /** The config field (or command) that asks for it, for the narration. */
+  field: string;
+  /** An existing namespace to join, such as /proc/4211/ns/pid; absent: a new one. */
+  path?: string;
+}
+
+export function spawnHelper(k: Kernel, target: PidNamespaceTarget | undefined, why: string): ChildProcess {
+  const spawn = () =>
+    k.because('process', why).spawn({ ...helperCommand(), stdio: ['inherit', 'inherit', 'inherit', 'pipe'], env: {}, detached: true });
+  if (!target) return spawn();
+
+  const { field } = target;
+  const ours = k.because(field, 'Our own PID namespace, to come back to after the spawn.').open('/proc/self/ns/pid', fs.constants.O_RDONLY, 0);
+  try {
+    if (target.path) {
+      const fd = k.because(field).open(target.path, fs.constants.O_RDONLY, 0);
+      k.because(field, 'Children made after this are born in that PID namespace.').setns(fd, CLONE.NEWPID);
+      k.close(fd);
+    } else {
+      k.because(field, 'A new PID namespace applies to the children made after this call, not to the caller: the init spawned next will be PID 1 inside.').unshare(
+        CLONE.NEWPID,
+      );
+    }
+    return spawn();
+  } finally {
+    k.because(field, 'Back to our own PID namespace: later children (hooks, helpers) are born on the host again.').setns(ours, CLONE.NEWPID);
+    k.close(ours);
+  }
+}
+
+/**
+ * The helper's program. Under Node: the init's own module, lib/init/main.js, which loads nothing of
+ * the CLI. As the single executable: that executable again, told by its first argument to be the
+ * init (see src/main.ts).
+ */
+function helperCommand(): { file: string; args: string[] } {
+  const args = isSingleExecutable ? [INIT_ARGUMENT] : [path.join(__dirname, '..', 'init', 'main.js')];
+  return { file: process.execPath, args };
+}

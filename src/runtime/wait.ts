@@ -1,0 +1,35 @@
+/**
+ * Waiting for a container process that is our child (the init of `run`, the helper of `exec`):
+ * signals we receive meanwhile are passed on to it, and its end is turned into an exit status
+ * the way a shell reports one: its exit code, or 128 + N when signal N killed it.
+ */
+import { constants } from 'node:os';
+import type { ChildProcess } from 'node:child_process';
+import type { RuntimeContext } from './context';
+
+const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'];
+
+/** A promise of the child's exit status; ask for it before the child can exit. */
+export function exitStatusOf(child: ChildProcess): Promise<number> {
+  return new Promise<number>((resolve) => {
+    child.once('exit', (code, signal) => resolve(code ?? 128 + (constants.signals[signal as NodeJS.Signals] ?? 0)));
+  });
+}
+
+export async function waitForwardingSignals(ctx: RuntimeContext, child: ChildProcess, status: Promise<number>): Promise<number> {
+  // The command that spawned it may have let go of it (a detached create exits at once); we stay.
+  child.ref();
+  const forward = (signal: NodeJS.Signals) => {
+    try {
+      ctx.kernel.because('signal', `We received ${signal}: pass it on to the container.`).kill(child.pid!, constants.signals[signal]);
+    } catch {
+      // it is already gone
+    }
+  };
+  for (const signal of FORWARDED) process.on(signal, forward);
+  try {
+    return await status;
+  } finally {
+    for (const signal of FORWARDED) process.off(signal, forward);
+  }
+}
