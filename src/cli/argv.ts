@@ -26,7 +26,15 @@ const GLOBAL: Options = {
   '--systemd-cgroup': { key: 'systemdCgroup', flag: true },
 };
 
-const BUNDLE: Options = { '--bundle': { key: 'bundle' }, '-b': { key: 'bundle' }, '--pid-file': { key: 'pid-file' } };
+const BUNDLE: Options = {
+  '--bundle': { key: 'bundle' },
+  '-b': { key: 'bundle' },
+  '--pid-file': { key: 'pid-file' },
+  '--console-socket': { key: 'console-socket' },
+  '--no-pivot': { key: 'no-pivot', flag: true },
+  '--no-new-keyring': { key: 'no-new-keyring', flag: true },
+  '--preserve-fds': { key: 'preserve-fds' },
+};
 
 const EXEC: Options = {
   '--process': { key: 'process' },

@@ -102,3 +102,6 @@ export function parseMountOptions(options: string[] | undefined): MountOptions {
   result.recursive = (result.flags & MS.REC) !== 0;
   return result;
 }
+
+/** Every option name this module turns into a mount flag (what `nk-runtime features` reports). */
+export const KNOWN_MOUNT_OPTIONS = [...Object.keys(FLAG_OPTIONS), ...Object.keys(PROPAGATION_OPTIONS)];

@@ -87,3 +87,24 @@ t.test('-E narrates the joins from the exec helper', async (t) => {
   t.match(r.stderr, /exec\s+pid \d+\s+setns\(\d+, CLONE_NEWNS\) = 0\s+exec: mount namespace/);
   t.match(r.stderr, /exec\s+pid \d+\s+execve\("\/bin\/true", \["true"\]/);
 });
+
+t.test('ps lists the init and the exec\'d processes by host pid', async (t) => {
+  const { box, c, initPid } = runningBox(t);
+  const pidFile = path.join(box.dir, 'ps.pid');
+  t.equal(box.run(['exec', '-d', '--pid-file', pidFile, c, 'sleep', '30']).status, 0);
+  const execPid = Number(fs.readFileSync(pidFile, 'utf8'));
+  t.same(JSON.parse(box.run(['ps', '--format', 'json', c]).stdout), [initPid, execPid].sort((a, b) => a - b));
+  t.match(box.run(['ps', c]).stdout, new RegExp(`^PID +CMD\\n${Math.min(initPid, execPid)} +sleep`));
+});
+
+t.test('create options nk-runtime cannot honour yet are refused, and leave nothing', async (t) => {
+  const box = new Sandbox(t);
+  const bundle = box.shell('true');
+  const r = box.run(['create', '--console-socket', path.join(box.dir, 'pty.sock'), '--bundle', bundle, id('tty')]);
+  t.equal(r.status, 1);
+  t.match(r.stderr, 'terminals are not supported yet');
+  t.equal(box.run(['create', '--no-pivot', '--bundle', bundle, id('np')]).status, 1);
+  t.equal(box.run(['list', '--format', 'json']).stdout, '[]\n');
+  const accepted = box.run(['run', '--no-new-keyring', '--bundle', bundle, id('kr')]);
+  t.equal(accepted.status, 0, '--no-new-keyring is accepted: it is what nk-runtime does anyway');
+});

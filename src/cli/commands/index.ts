@@ -7,6 +7,8 @@ import { stateCommand } from './state';
 import { killCommand } from './kill';
 import { deleteCommand } from './delete';
 import { execCommand } from './exec';
+import { psCommand } from './ps';
+import { featuresCommand } from './features';
 import { listCommand } from './list';
 import { specCommand } from './spec';
 
@@ -20,4 +22,6 @@ export const commands = [
   execCommand,
   listCommand,
   specCommand,
+  psCommand,
+  featuresCommand,
 ] as unknown as CommandModule[];
