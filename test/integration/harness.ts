@@ -17,6 +17,15 @@ export const SAMPLE_CONFIG = path.join(REPO, 'bundle', 'config.json');
 
 export const isRoot = process.getuid?.() === 0;
 
+/**
+ * The environment the CLI runs in: ours without tap's. tap puts its own module into every Node
+ * process it can reach (NODE_OPTIONS=--import ...processinfo) to follow them; in nk-runtime that
+ * would add start-up time and write files at exit: it must run as a user runs it.
+ */
+export const CLEAN_ENV = Object.fromEntries(
+  Object.entries(process.env).filter(([key]) => key !== 'NODE_OPTIONS' && !key.startsWith('TAP') && !key.startsWith('_TAPJS')),
+);
+
 /** Why integration tests cannot run here, or undefined when they can. */
 export function skipReason(): string | undefined {
   if (!isRoot) return 'integration tests need root (they create namespaces, mounts and cgroups)';
@@ -54,6 +63,7 @@ export class Sandbox {
     const stderr = fs.openSync(err, 'w');
     try {
       const r = spawnSync(BIN, ['--root', this.root, ...args], {
+        env: CLEAN_ENV,
         stdio: ['pipe', stdout, stderr],
         input: options.input ?? '',
         timeout: options.timeout ?? 30_000,
@@ -69,7 +79,7 @@ export class Sandbox {
 
   /** Start `nk-runtime ...args` in the background (for `run` of a long program). */
   start(args: string[]) {
-    return spawn(BIN, ['--root', this.root, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    return spawn(BIN, ['--root', this.root, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: CLEAN_ENV });
   }
 
   /**

@@ -36,7 +36,7 @@ t.test('create -E, start -E and delete -E narrate both processes in order, on st
   t.match(out, 'man 7 pid_namespaces', 'each step names its man page');
   t.match(out, 'man 2 pivot_root');
   t.match(out, 'src/init/rootfs.ts pivotToRootfs()', 'and where in the code it lives');
-  t.match(out, 'src/runtime/create.ts spawnInit()');
+  t.match(out, 'src/runtime/spawn-init.ts spawnHelper()');
   t.match(out, /pivot_root.*\n\s+With both arguments "\."/, 'and why, under the call');
 
   const started = box.run(['-E', 'start', c]);
