@@ -85,6 +85,10 @@ export const CATALOG: Record<KernelCall, Explanation> = {
     why: 'Changes a property of this process: PR_SET_NO_NEW_PRIVS means no execve from now on can grant privileges (setuid binaries, file capabilities).',
     man: 'man 2 prctl',
   },
+  resetSignal: {
+    why: 'Gives a signal its default action back. execve resets caught signals, but keeps ignored ones ignored: Node ignores SIGPIPE and SIGXFSZ, and the program must not inherit that (`yes | head` would not end quietly).',
+    man: 'man 7 signal',
+  },
   setCloexec: {
     why: 'Sets or clears close-on-exec on a file descriptor: with it, execve closes the fd; without it, the program inherits it.',
     man: 'man 2 fcntl',

@@ -18,6 +18,7 @@ export class InitChannel {
   constructor(private fd: number) {}
 
   send(message: InitMessage): void {
+    if (this.fd < 0) return; // nobody listens any more (waitUntilClosed)
     const line = JSON.stringify(message) + '\n';
     if (this.held) this.held.push(line);
     else writeFully(this.fd, line);
@@ -36,6 +37,26 @@ export class InitChannel {
       this.held = undefined;
       for (const line of held) writeFully(this.fd, line);
     }
+  }
+
+  /** Say "ready", then block until the runtime has closed its end (it exits: see ExecBootstrap). */
+  waitUntilClosed(): void {
+    this.send({ type: 'ready' });
+    const buffer = Buffer.alloc(64);
+    for (;;) {
+      let n: number;
+      try {
+        n = fs.readSync(this.fd, buffer, 0, buffer.length, null);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'EAGAIN') {
+          sleepSync(1);
+          continue;
+        }
+        break; // the socket is gone: so is the runtime
+      }
+      if (n === 0) break;
+    }
+    this.fd = -1;
   }
 
   /** Block until the runtime sends the bootstrap line. */

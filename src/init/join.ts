@@ -11,12 +11,13 @@ import { CLONE, NAMESPACE_FLAGS } from '../linux/constants';
 import type { Kernel } from '../linux/kernel';
 import type { ExecBootstrap } from '../runtime/messages';
 import { execProgram, findProgram } from './program';
+import type { InitChannel } from './channel';
 
 /** The order we join in: the mount namespace last, since it changes what paths mean. */
 const JOIN_ORDER = ['ipc', 'uts', 'network', 'cgroup', 'mount'];
 const PROC_NAME: Record<string, string> = { ipc: 'ipc', uts: 'uts', network: 'net', cgroup: 'cgroup', mount: 'mnt' };
 
-export function execInContainer(k: Kernel, boot: ExecBootstrap): never {
+export function execInContainer(k: Kernel, boot: ExecBootstrap, channel: InitChannel): never {
   const joined = JOIN_ORDER.filter((type) => boot.namespaces.includes(type)).map((type) => {
     const file = `/proc/${boot.containerPid}/ns/${PROC_NAME[type]}`;
     return { type, fd: k.because(`exec: ${type} namespace`, `The container's ${type} namespace, opened while /proc is still the host's.`).open(file, fs.constants.O_RDONLY, 0) };
@@ -31,5 +32,5 @@ export function execInContainer(k: Kernel, boot: ExecBootstrap): never {
     k.close(fd);
   }
   const spec = { process: boot.process };
-  return execProgram(k, spec, findProgram(spec));
+  return execProgram(k, spec, findProgram(spec), boot.waitForRuntimeExit ? () => channel.waitUntilClosed() : undefined);
 }

@@ -36,7 +36,7 @@ function main(): void {
     channel.send({ type: 'booted' });
     const boot = channel.receiveBootstrap();
     const k = observe(new LinuxKernel(), boot.type === 'exec' ? 'exec' : 'init', (step: Step) => channel.send({ type: 'step', step }));
-    if (boot.type === 'exec') return execInContainer(k, boot);
+    if (boot.type === 'exec') return execInContainer(k, boot, channel);
     const spec = JSON.parse(fs.readFileSync(`${boot.stateDir}/config.json`, 'utf8')) as Spec;
 
     enterNamespaces(k, spec);

@@ -48,7 +48,8 @@ export function findProgram(spec: Pick<Spec, 'process'>): string {
   );
 }
 
-export function execProgram(k: Kernel, spec: Pick<Spec, 'process'>, program: string): never {
+/** `beforeExecve` runs after every step but the last: the exec helper may wait there (join.ts). */
+export function execProgram(k: Kernel, spec: Pick<Spec, 'process'>, program: string, beforeExecve?: () => void): never {
   const p = spec.process!;
   (p.rlimits ?? []).forEach((r, i) => {
     k.because(`process.rlimits[${i}]`).setrlimit(RLIMIT[r.type], rlimitValue(r.soft), rlimitValue(r.hard));
@@ -61,6 +62,8 @@ export function execProgram(k: Kernel, spec: Pick<Spec, 'process'>, program: str
   k.because('process.user.uid').setuid(p.user.uid);
   k.because('process.cwd').chdir(p.cwd ?? '/');
   if (p.noNewPrivileges) k.because('process.noNewPrivileges').prctl(PR.SET_NO_NEW_PRIVS, 1);
+  // execve keeps ignored signals ignored (man 2 execve): Node ignores SIGPIPE and SIGXFSZ.
+  for (const signal of ignoredSignals()) k.because('process').resetSignal(signal);
   // Node marks fds 0-2 close-on-exec at start-up (libuv's uv_disable_stdio_inheritance), so
   // without this the program would start with no stdin, stdout or stderr at all. (Clearing the
   // flag is right under Bun too, whatever it does at start-up.)
@@ -68,6 +71,7 @@ export function execProgram(k: Kernel, spec: Pick<Spec, 'process'>, program: str
     k.because('process', 'The program must inherit the standard fds, and Node marks them close-on-exec when it starts: clear the flag.').setCloexec(fd, false);
   }
   k.because('process', 'Everything above fd 2 is the runtime\'s (the sync socket, exec.fifo, the engine\'s own pipes and epoll fds): none of it may reach the program (the class of runc CVE-2024-21626).').closeRangeCloexec(3);
+  beforeExecve?.();
   return k.because('process.args').execve(program, p.args!, p.env ?? []);
 }
 
@@ -78,4 +82,13 @@ export function execProgram(k: Kernel, spec: Pick<Spec, 'process'>, program: str
 const RLIM_INFINITY = 0xffffffffffffffffn;
 function rlimitValue(value: number): bigint {
   return value >= 2 ** 64 - 1 ? RLIM_INFINITY : BigInt(value);
+}
+
+/** The signals this process ignores: the SigIgn mask of /proc/self/status (man 5 proc). */
+function ignoredSignals(): number[] {
+  const line = fs.readFileSync('/proc/self/status', 'utf8').split('\n').find((l) => l.startsWith('SigIgn:'));
+  const mask = BigInt('0x' + (line?.split(/\s+/)[1] ?? '0'));
+  const signals: number[] = [];
+  for (let n = 1; n <= 64; n++) if ((mask >> BigInt(n - 1)) & 1n) signals.push(n);
+  return signals;
 }

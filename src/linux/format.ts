@@ -44,6 +44,7 @@ const FORMATS: Record<KernelCall, Formatter> = {
   setgid: (gid) => `setgid(${gid})`,
   setuid: (uid) => `setuid(${uid})`,
   prctl: (option: number, arg2) => `prctl(${Object.keys(PR).find((k) => PR[k] === option)?.replace(/^/, 'PR_') ?? option}, ${arg2})`,
+  resetSignal: (sig: number) => `signal(${signalName(sig)}, SIG_DFL)`,
   setCloexec: (fd, on: boolean) => `fcntl(${fd}, F_SETFD, ${on ? 'FD_CLOEXEC' : '0'})`,
   closeRangeCloexec: (first) => `close_range(${first}, ~0U, CLOSE_RANGE_CLOEXEC)`,
   flock: (fd, op: number) => `flock(${fd}, ${flagNames(op, LOCK, 'LOCK_')})`,

@@ -52,6 +52,8 @@ export interface KernelOps {
   setgid(gid: number): void;
   setuid(uid: number): void;
   prctl(option: number, arg2: number): void;
+  /** Give a signal back its default action (SIG_DFL). */
+  resetSignal(signal: number): void;
   // File descriptors.
   setCloexec(fd: number, on: boolean): void;
   closeRangeCloexec(first: number): void;
@@ -72,7 +74,7 @@ const CALLS: Record<KernelCall, true> = {
   unshare: true, setns: true, mount: true, umount2: true, pivotRoot: true, open: true, close: true,
   mkdirAll: true, mkfifo: true, mknod: true, symlink: true, chown: true, writeFile: true,
   rmdir: true, chdir: true, sethostname: true, setdomainname: true, umask: true, setrlimit: true,
-  setgroups: true, setgid: true, setuid: true, prctl: true, setCloexec: true, closeRangeCloexec: true,
+  setgroups: true, setgid: true, setuid: true, prctl: true, resetSignal: true, setCloexec: true, closeRangeCloexec: true,
   flock: true, spawn: true, kill: true, execve: true,
 };
 export const KERNEL_CALLS = Object.keys(CALLS) as KernelCall[];

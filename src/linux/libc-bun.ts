@@ -39,6 +39,7 @@ export function loadBunLibc(): Libc {
     setgid: { args: ['u32'], returns: 'i32' }, // int setgid(gid_t gid)
     setuid: { args: ['u32'], returns: 'i32' }, // int setuid(uid_t uid)
     prctl: { args: ['i32', 'u64', 'u64', 'u64', 'u64'], returns: 'i32' }, // int prctl(int option, unsigned long arg2, ...)
+    signal: { args: ['i32', 'i64'], returns: 'i64' }, // sighandler_t signal(int signum, sighandler_t handler)
     fcntl: { args: ['i32', 'i32', 'i32'], returns: 'i32' }, // int fcntl(int fd, int cmd, int arg)
     close_range: { args: ['u32', 'u32', 'i32'], returns: 'i32' }, // int close_range(unsigned first, unsigned last, int flags)
     flock: { args: ['i32', 'i32'], returns: 'i32' }, // int flock(int fd, int operation)
@@ -75,6 +76,7 @@ export function loadBunLibc(): Libc {
     setgid: c.setgid,
     setuid: c.setuid,
     prctl: c.prctl,
+    signal: (signum: number, handler: number) => Number(c.signal(signum, BigInt(handler))),
     fcntl: c.fcntl,
     close_range: c.close_range,
     flock: c.flock,

@@ -15,7 +15,7 @@ type Fn = (...args: any[]) => any;
 export interface Libc {
   unshare: Fn; setns: Fn; mount: Fn; umount2: Fn; pivot_root: Fn; mkfifo: Fn; mknod: Fn;
   chdir: Fn; sethostname: Fn; setdomainname: Fn; umask: Fn; setrlimit: Fn; setgroups: Fn;
-  setgid: Fn; setuid: Fn; prctl: Fn; fcntl: Fn; close_range: Fn; flock: Fn; kill: Fn; execve: Fn;
+  setgid: Fn; setuid: Fn; prctl: Fn; signal: Fn; fcntl: Fn; close_range: Fn; flock: Fn; kill: Fn; execve: Fn;
   /** errno of the last call made through these bindings on this thread. */
   errno: () => number;
 }
@@ -60,6 +60,8 @@ function bindKoffi(): Libc {
     setgid: lib.func('int setgid(uint32_t gid)'),
     setuid: lib.func('int setuid(uint32_t uid)'),
     prctl: lib.func('int prctl(int option, unsigned long arg2, unsigned long arg3, unsigned long arg4, unsigned long arg5)'),
+    // sighandler_t signal(int signum, sighandler_t handler): SIG_DFL is 0, SIG_ERR is -1.
+    signal: lib.func('intptr_t signal(int signum, intptr_t handler)'),
     fcntl: lib.func('int fcntl(int fd, int cmd, int arg)'),
     close_range: lib.func('int close_range(unsigned int first, unsigned int last, int flags)'),
     flock: lib.func('int flock(int fd, int operation)'),

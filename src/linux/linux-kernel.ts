@@ -114,6 +114,9 @@ export class LinuxKernel implements KernelOps {
   prctl(option: number, arg2: number): void {
     this.check('prctl', [option, arg2], this.c.prctl(option, arg2, 0, 0, 0));
   }
+  resetSignal(signal: number): void {
+    this.check('resetSignal', [signal], Number(this.c.signal(signal, 0)) === -1 ? -1 : 0);
+  }
   setCloexec(fd: number, on: boolean): void {
     const flags = this.c.fcntl(fd, F_GETFD, 0);
     this.check('setCloexec', [fd, on], flags);

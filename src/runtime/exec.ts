@@ -64,8 +64,9 @@ export async function exec(ctx: RuntimeContext, id: string, options: ExecOptions
     await connection.expect('booted');
     cgroup?.addProcess(helper.pid, 'late');
     const namespaces = (config.linux?.namespaces ?? []).map((n) => n.type).filter((t) => t !== 'pid' && t !== 'user');
-    connection.send({ type: 'exec', containerPid: state.pid!, namespaces, process });
-    await connection.execed();
+    connection.send({ type: 'exec', containerPid: state.pid!, namespaces, process, waitForRuntimeExit: options.detach });
+    if (options.detach) await connection.expect('ready');
+    else await connection.execed();
   } catch (err) {
     try {
       k.kill(helper.pid, 9);
@@ -76,7 +77,9 @@ export async function exec(ctx: RuntimeContext, id: string, options: ExecOptions
   }
   if (options.pidFile) writeFileAtomic(path.resolve(options.pidFile), String(helper.pid));
   if (options.detach) {
-    connection.release();
+    // Exit without closing the socket ourselves: the helper runs the command once the kernel
+    // closes it, as this process ends (see ExecBootstrap.waitForRuntimeExit).
+    connection.letGo();
     return 0;
   }
   return waitForwardingSignals(ctx, helper, exited);

@@ -93,6 +93,12 @@ export class InitConnection {
     this.socket.write(JSON.stringify(message) + '\n');
   }
 
+  /** Stop waiting for the process, but keep the socket open until this process exits. */
+  letGo(): void {
+    this.socket.unref();
+    this.child.unref();
+  }
+
   /** Let go of the init: it lives on without us. */
   release(): void {
     this.socket.destroy();

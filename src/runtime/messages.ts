@@ -35,6 +35,13 @@ export interface ExecBootstrap {
   /** The namespace types to join (those of the container's config), but pid: we were born in it. */
   namespaces: string[];
   process: Process;
+  /**
+   * exec --detach: say "ready" before execve, then wait until the runtime has exited. The runtime
+   * must not outlive a short command: as its parent it would reap the command's exit (Node and Bun
+   * reap their children themselves), and the exit would never reach the process that waits for it
+   * (containerd's shim). Once the runtime is gone, the kernel hands the command to that reaper.
+   */
+  waitForRuntimeExit: boolean;
 }
 
 export type InitMessage =

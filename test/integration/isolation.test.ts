@@ -205,3 +205,12 @@ t.test('bind mounts with options, default devices, sysctl', async (t) => {
   t.match(r.stdout, /^1$/m, 'the sysctl is set in the container\'s network namespace');
   t.equal(fs.readFileSync('/proc/sys/net/ipv4/ip_forward', 'utf8'), hostForward, "the host's own value is untouched");
 });
+
+t.test('the program inherits no ignored signals from the runtime (Node ignores SIGPIPE and SIGXFSZ)', async (t) => {
+  const box = new Sandbox(t);
+  const r = box.run(['run', '--bundle', box.bundle((c) => (c.process.args = ['grep', 'SigIgn', '/proc/self/status'])), id('sig')]);
+  t.equal(r.stdout, 'SigIgn:\t0000000000000000\n');
+  const pipe = box.run(['run', '--bundle', box.shell('yes | head -n 2; echo done', () => undefined, 'pipe'), id('pipe')]);
+  t.equal(pipe.stdout, 'y\ny\ndone\n');
+  t.equal(pipe.stderr, '', 'yes ends quietly on SIGPIPE, with no "write error"');
+});
