@@ -26,6 +26,13 @@ export const CLEAN_ENV = Object.fromEntries(
   Object.entries(process.env).filter(([key]) => key !== 'NODE_OPTIONS' && !key.startsWith('TAP') && !key.startsWith('_TAPJS')),
 );
 
+/**
+ * `env -i K=V ... BIN`: tap also wraps child_process.spawn to put its hook back into any Node
+ * program it starts, whatever env we pass; through env(1) with a cleared environment, nk-runtime
+ * starts exactly as from a shell.
+ */
+const CLEAN_COMMAND = ['-i', ...Object.entries(CLEAN_ENV).map(([k, v]) => `${k}=${v}`)];
+
 /** Why integration tests cannot run here, or undefined when they can. */
 export function skipReason(): string | undefined {
   if (!isRoot) return 'integration tests need root (they create namespaces, mounts and cgroups)';
@@ -62,8 +69,7 @@ export class Sandbox {
     const stdout = fs.openSync(out, 'w');
     const stderr = fs.openSync(err, 'w');
     try {
-      const r = spawnSync(BIN, ['--root', this.root, ...args], {
-        env: CLEAN_ENV,
+      const r = spawnSync('/usr/bin/env', [...CLEAN_COMMAND, BIN, '--root', this.root, ...args], {
         stdio: ['pipe', stdout, stderr],
         input: options.input ?? '',
         timeout: options.timeout ?? 30_000,
@@ -79,7 +85,7 @@ export class Sandbox {
 
   /** Start `nk-runtime ...args` in the background (for `run` of a long program). */
   start(args: string[]) {
-    return spawn(BIN, ['--root', this.root, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: CLEAN_ENV });
+    return spawn('/usr/bin/env', [...CLEAN_COMMAND, BIN, '--root', this.root, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   }
 
   /**
