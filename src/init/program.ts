@@ -84,11 +84,15 @@ function rlimitValue(value: number): bigint {
   return value >= 2 ** 64 - 1 ? RLIM_INFINITY : BigInt(value);
 }
 
-/** The signals this process ignores: the SigIgn mask of /proc/self/status (man 5 proc). */
+/**
+ * The standard signals (1-31) this process ignores: the SigIgn mask of /proc/self/status (man 5
+ * proc). Real-time signals are left as they are: glibc keeps 32 and 33 for itself and refuses to
+ * change them (EINVAL).
+ */
 function ignoredSignals(): number[] {
   const line = fs.readFileSync('/proc/self/status', 'utf8').split('\n').find((l) => l.startsWith('SigIgn:'));
   const mask = BigInt('0x' + (line?.split(/\s+/)[1] ?? '0'));
   const signals: number[] = [];
-  for (let n = 1; n <= 64; n++) if ((mask >> BigInt(n - 1)) & 1n) signals.push(n);
+  for (let n = 1; n <= 31; n++) if ((mask >> BigInt(n - 1)) & 1n) signals.push(n);
   return signals;
 }
