@@ -43,18 +43,10 @@ export class InitChannel {
   waitUntilClosed(): void {
     this.send({ type: 'ready' });
     const buffer = Buffer.alloc(64);
-    for (;;) {
-      let n: number;
-      try {
-        n = fs.readSync(this.fd, buffer, 0, buffer.length, null);
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'EAGAIN') {
-          sleepSync(1);
-          continue;
-        }
-        break; // the socket is gone: so is the runtime
-      }
-      if (n === 0) break;
+    try {
+      while (this.readSome(buffer) > 0);
+    } catch {
+      // the socket is gone: so is the runtime
     }
     this.fd = -1;
   }
@@ -63,21 +55,24 @@ export class InitChannel {
   receiveBootstrap(): Bootstrap | ExecBootstrap {
     const buffer = Buffer.alloc(4096);
     while (!this.pending.includes('\n')) {
-      let n: number;
-      try {
-        n = fs.readSync(this.fd, buffer, 0, buffer.length, null);
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'EAGAIN') {
-          sleepSync(1);
-          continue;
-        }
-        throw err;
-      }
+      const n = this.readSome(buffer);
       if (n === 0) throw new Error('the runtime closed the sync socket before sending the bootstrap');
       this.pending += buffer.toString('utf8', 0, n);
     }
     const line = this.pending.slice(0, this.pending.indexOf('\n'));
     this.pending = this.pending.slice(line.length + 1);
     return JSON.parse(line) as Bootstrap | ExecBootstrap;
+  }
+
+  /** One blocking read: the bytes read, 0 at end of file. A non-blocking fd is waited on. */
+  private readSome(buffer: Buffer): number {
+    for (;;) {
+      try {
+        return fs.readSync(this.fd, buffer, 0, buffer.length, null);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
+        sleepSync(1);
+      }
+    }
   }
 }

@@ -43,9 +43,8 @@ async function killEverything(ctx: RuntimeContext, state: SavedState): Promise<v
   const cgroup = state.cgroup ? cgroupFromPlacement(ctx.kernel, state.cgroup) : undefined;
   const alive = () => {
     const pids = cgroup?.pids() ?? [];
-    if (state.pid && processStartTime(state.pid) !== undefined && (!state.pidStartTime || processStartTime(state.pid) === state.pidStartTime)) {
-      pids.push(state.pid);
-    }
+    const started = state.pid ? processStartTime(state.pid) : undefined;
+    if (started !== undefined && (!state.pidStartTime || started === state.pidStartTime)) pids.push(state.pid!);
     return [...new Set(pids)];
   };
   for (let waited = 0; waited < 10_000; waited += 10) {

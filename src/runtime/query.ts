@@ -1,7 +1,6 @@
 /** `nk-runtime state` and `nk-runtime list`: read-only views of the state store. */
 import type { RuntimeContext } from './context';
 import { deriveStatus, type Status } from './status';
-import { validateContainerId } from './container-id';
 
 /** The OCI state of a container (runtime-spec "State"), with runc's extra fields. */
 export interface OciState {
@@ -16,8 +15,7 @@ export interface OciState {
 }
 
 export function containerState(ctx: RuntimeContext, id: string): OciState {
-  validateContainerId(id);
-  const container = ctx.store.existing(id);
+  const container = ctx.store.existing(id); // checks the ID too
   const saved = container.readState();
   const status = deriveStatus(container, saved);
   return {
