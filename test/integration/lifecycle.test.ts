@@ -132,7 +132,10 @@ t.test('two concurrent creates of one ID: exactly one wins, the other leaves not
           const p = box.start(['create', '--bundle', bundle, c]);
           let stderr = '';
           p.stderr!.on('data', (d) => (stderr += d));
-          p.on('exit', (code) => resolve({ code, stderr }));
+          const stderrEnded = new Promise((end) => p.stderr!.on('end', end));
+          // A loser's message may still be in the pipe when its exit is seen: read to the end.
+          // (The winner's init keeps its stderr open, so for it the exit is enough.)
+          p.on('exit', (code) => (code === 0 ? resolve({ code, stderr }) : void stderrEnded.then(() => resolve({ code, stderr }))));
         }),
     ),
   );
