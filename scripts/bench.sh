@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # scripts/bench.sh [N]: how long one container takes, nk-runtime beside runc and crun.
-# NK=dist/nk-runtime scripts/bench.sh: the same for the single executable (make single).
+#
+# Both builds of nk-runtime run in the same run: "nk-node" (bin/nk-runtime, Node) and "nk-single"
+# (dist/nk-runtime, the single executable of `make single`; left out, with a note, if not built).
+# NK_NODE=... / NK_SINGLE=... name other files to measure.
 #
 # For N iterations (default 20), each runtime does, on the SAME rootfs (bundle/rootfs):
 #   (a) create + start + wait until stopped + delete of /bin/true
@@ -29,10 +32,11 @@ N=${1:-20}
 case $N in '' | *[!0-9]* | 0) echo "usage: $0 [N>0]" >&2; exit 2 ;; esac
 
 here=$(cd "$(dirname "$0")/.." && pwd)
-NK=$(realpath "${NK:-$here/bin/nk-runtime}")
+NK_NODE=$(realpath "${NK_NODE:-$here/bin/nk-runtime}")
+NK_SINGLE=$(realpath -m "${NK_SINGLE:-$here/dist/nk-runtime}")
 ROOTFS="$here/bundle/rootfs"
 [ "$(id -u)" = 0 ] || { echo "bench: must run as root" >&2; exit 1; }
-[ -f "$here/lib/cli/main.js" ] || [ -n "${NK##$here/bin/*}" ] || { echo "bench: build first: (cd $here && npx tsc -p .)" >&2; exit 1; }
+[ -f "$here/lib/cli/main.js" ] || [ -n "${NK_NODE##$here/bin/*}" ] || { echo "bench: build first: (cd $here && make build)" >&2; exit 1; }
 [ -e "$ROOTFS/bin/true" ] || { echo "bench: no $ROOTFS/bin/true: run scripts/make-bundle.sh" >&2; exit 1; }
 
 tag="bench-$$"
@@ -81,7 +85,8 @@ make_bundle() { # make_bundle DIR OCIVERSION(or "")
 rt_cmd() {
   local rt=$1; shift
   case $rt in
-    nk-runtime) "$NK" --root "$work/root-nk-runtime" "$@" ;;
+    nk-node) "$NK_NODE" --root "$work/root-nk-node" "$@" ;;
+    nk-single) "$NK_SINGLE" --root "$work/root-nk-single" "$@" ;;
     runc) runc --root "$work/root-runc" "$@" ;;
     crun)
       if [ -n "$holder" ]; then nsenter -t "$holder" -m crun --root "$work/root-crun" "$@"
@@ -93,10 +98,17 @@ bundle_of() { echo "$work/bundle-$1"; }
 
 # ---------------------------------------------------------------------------------------------
 # Which runtimes can run here.
-RUNTIMES=(nk-runtime)
-make_bundle "$work/bundle-nk-runtime" ""
-mkdir -p "$work/root-nk-runtime"
+RUNTIMES=(nk-node)
+make_bundle "$work/bundle-nk-node" ""
+mkdir -p "$work/root-nk-node"
 notes=()
+if [ -x "$NK_SINGLE" ]; then
+  RUNTIMES+=(nk-single)
+  make_bundle "$work/bundle-nk-single" ""
+  mkdir -p "$work/root-nk-single"
+else
+  notes+=("nk-single: $NK_SINGLE not built (make single)")
+fi
 
 probe() { # probe RUNTIME: one `run` of /bin/true; its stderr in $work/probe.err
   rt_cmd "$1" run --bundle "$(bundle_of "$1")" "$tag-probe" </dev/null >/dev/null 2>"$work/probe.err"
@@ -204,7 +216,8 @@ if [ -n "$holder" ]; then
   nsenter_cost=$(sort -n "$work/nsenter" | awk '{a[NR]=$1} END {m = NR % 2 ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2; printf "%.1f", m / 1000}')
 fi
 
-echo "bench: N=$N, runtimes: ${RUNTIMES[*]}   ($(nproc) CPUs, $(uname -r), node $(node --version); nk-runtime is $NK)"
+echo "bench: N=$N, runtimes: ${RUNTIMES[*]}   ($(nproc) CPUs, $(uname -r), node $(node --version))"
+echo "  nk-node is $NK_NODE; nk-single is $NK_SINGLE"
 for note in "${notes[@]}"; do echo "  note: $note"; done
 echo "  wait-until-stopped: each runtime's --pid-file, then polling /proc/<pid>/stat (1 ms sleeps)"
 [ -n "$nsenter_cost" ] && echo "  nsenter -m costs about $nsenter_cost ms per crun call (included in crun's times: 3 calls per lifecycle, 1 per run)"

@@ -16,3 +16,15 @@ export const log = {
   state: logger('nk:state'),
   init: logger('nk:init'),
 };
+
+/**
+ * Time marks, for measuring where a command's time goes (docs/performance.md):
+ * `NK_TIMING=1 nk-runtime ...` prints `nk-timing <pid> <ms since the process began> <what>` on
+ * stderr at each mark of the hot path (the init's marks too: its stderr is the container's). Off,
+ * a mark is one call to an empty function.
+ */
+export const mark: (what: string) => void = process.env.NK_TIMING
+  ? (what) => (require('node:fs') as typeof import('node:fs')).writeSync(2, `nk-timing ${process.pid} ${performance.now().toFixed(1)} ${what}\n`)
+  : () => undefined;
+
+if (process.env.NK_TIMING) process.once('exit', () => mark('exit'));

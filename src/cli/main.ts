@@ -9,6 +9,7 @@
 import type { CommandModule } from 'yargs';
 import { DEFAULT_ROOT } from '../runtime/state-store';
 import { parseHot, type HotCommand } from './argv';
+import { mark } from '../log';
 
 /** Each hot command's module, loaded on demand. */
 const HOT: Record<HotCommand, () => CommandModule> = {
@@ -22,8 +23,14 @@ const HOT: Record<HotCommand, () => CommandModule> = {
 };
 
 export function main(argv: string[]): void {
+  mark('cli: modules loaded');
   const hot = parseHot(argv);
-  if (hot) void HOT[hot.command]().handler(hot.args as never);
+  mark(`cli: ${hot ? hot.command : 'yargs'}`);
+  if (hot) {
+    const command = HOT[hot.command]();
+    mark('cli: command loaded');
+    void command.handler(hot.args as never);
+  }
   else withYargs(argv);
 }
 

@@ -98,6 +98,10 @@ export const CATALOG: Record<KernelCall, Explanation> = {
     man: 'man 2 close_range',
   },
   flock: { why: 'Takes an advisory lock on a file.', man: 'man 2 flock' },
+  socketpair: {
+    why: 'Makes two connected unix sockets: whatever is written into one comes out of the other. Each process keeps one end; when a process dies, the kernel closes its end and the other side reads end-of-file.',
+    man: 'man 2 socketpair',
+  },
   spawn: {
     why: 'Starts a new process (fork, then execve, done by libuv).',
     man: 'man 2 fork',

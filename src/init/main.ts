@@ -24,6 +24,7 @@ import { enterNamespaces } from './namespaces';
 import { prepareRootfs, pivotToRootfs, finishRootfs } from './rootfs';
 import { execProgram, findProgram } from './program';
 import { execInContainer } from './join';
+import { mark } from '../log';
 
 const SYNC_FD = 3;
 
@@ -32,9 +33,12 @@ function main(): void {
   try {
     // After pivot_root (or joining a container's mounts) nothing of the runtime can be loaded any
     // more: load it all now.
+    mark('init: modules loaded');
     loadLibc();
+    mark('init: libc bound');
     channel.send({ type: 'booted' });
     const boot = channel.receiveBootstrap();
+    mark('init: bootstrap received');
     const k = observe(new LinuxKernel(), boot.type === 'exec' ? 'exec' : 'init', (step: Step) => channel.send({ type: 'step', step }));
     if (boot.type === 'exec') return execInContainer(k, boot, channel);
     const spec = JSON.parse(fs.readFileSync(`${boot.stateDir}/config.json`, 'utf8')) as Spec;
@@ -57,6 +61,7 @@ function main(): void {
     finishRootfs(k, spec);
     const program = findProgram(spec);
     channel.send({ type: 'ready' });
+    mark('init: ready');
 
     // Opening a fifo for writing blocks until someone opens it for reading: `start` does.
     channel.moveTo(() =>
@@ -65,6 +70,7 @@ function main(): void {
         'Blocks until `nk-runtime start` opens exec.fifo for reading. From here on, our steps go to `start` through the fifo.',
       ).open(`/proc/self/fd/${fifo}`, fs.constants.O_WRONLY, 0),
     );
+    mark('init: exec.fifo opened by start');
     execProgram(k, spec, program);
   } catch (err) {
     const hint = err instanceof UserError ? err.hint : undefined;

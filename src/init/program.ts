@@ -6,6 +6,7 @@
  * The order matters: raising a hard rlimit needs root, so rlimits come before setuid; setgid
  * after setuid would be refused, so groups and gid come first.
  */
+import { mark } from '../log';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UserError } from '../errors';
@@ -72,6 +73,7 @@ export function execProgram(k: Kernel, spec: Pick<Spec, 'process'>, program: str
   }
   k.because('process', 'Everything above fd 2 is the runtime\'s (the sync socket, exec.fifo, the engine\'s own pipes and epoll fds): none of it may reach the program (the class of runc CVE-2024-21626).').closeRangeCloexec(3);
   beforeExecve?.();
+  mark('init: execve');
   return k.because('process.args').execve(program, p.args!, p.env ?? []);
 }
 

@@ -67,6 +67,10 @@ export const FD_CLOEXEC = 1;
 /** flock(2) operations. */
 export const LOCK = { SH: 1, EX: 2, NB: 4, UN: 8 } as const;
 
+/** socketpair(2): the domain and types. man 7 unix */
+export const AF_UNIX = 1;
+export const SOCK = { STREAM: 1, CLOEXEC: 0o2000000 } as const;
+
 /** prctl(2) options. */
 export const PR: Record<string, number> = {
   SET_PDEATHSIG: 1,

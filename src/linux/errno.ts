@@ -2,7 +2,11 @@
  * Error numbers, by name and by number, as the kernel returns them (man 3 errno).
  * Node already knows the names (os.constants.errno); we only turn the table around.
  */
-import { constants } from 'node:os';
+
+/** os.constants.errno, loaded when first needed: every command loads this file, few need node:os. */
+function errnoTable(): Record<string, number> {
+  return (require('node:os') as typeof import('node:os')).constants.errno as Record<string, number>;
+}
 
 let byNumber: Map<number, string> | undefined;
 
@@ -10,7 +14,7 @@ let byNumber: Map<number, string> | undefined;
 export function errnoName(errno: number): string {
   if (!byNumber) {
     byNumber = new Map();
-    for (const [name, value] of Object.entries(constants.errno)) {
+    for (const [name, value] of Object.entries(errnoTable())) {
       if (!byNumber.has(value)) byNumber.set(value, name);
     }
   }
@@ -19,7 +23,7 @@ export function errnoName(errno: number): string {
 
 /** "EPERM" -> 1. */
 export function errnoNumber(name: string): number {
-  const value = (constants.errno as Record<string, number>)[name];
+  const value = errnoTable()[name];
   if (value === undefined) throw new Error(`unknown errno name ${name}`);
   return value;
 }

@@ -47,6 +47,8 @@ export class FakeKernel {
     switch (call) {
       case 'open':
         return this.nextFd++;
+      case 'socketpair':
+        return [this.nextFd++, this.nextFd++];
       case 'umask': {
         const previous = this.mask;
         this.mask = args[0] as number;

@@ -48,6 +48,7 @@ const FORMATS: Record<KernelCall, Formatter> = {
   setCloexec: (fd, on: boolean) => `fcntl(${fd}, F_SETFD, ${on ? 'FD_CLOEXEC' : '0'})`,
   closeRangeCloexec: (first) => `close_range(${first}, ~0U, CLOSE_RANGE_CLOEXEC)`,
   flock: (fd, op: number) => `flock(${fd}, ${flagNames(op, LOCK, 'LOCK_')})`,
+  socketpair: () => 'socketpair(AF_UNIX, SOCK_STREAM|SOCK_CLOEXEC, 0)',
   spawn: (req: SpawnRequest) => `spawn ${[req.file, ...req.args].map((a) => (/\s/.test(a) ? q(a) : a)).join(' ')}`,
   kill: (pid, sig: number) => `kill(${pid}, ${signalName(sig)})`,
   execve: (path, argv: string[], envp: string[]) =>

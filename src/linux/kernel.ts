@@ -58,6 +58,8 @@ export interface KernelOps {
   setCloexec(fd: number, on: boolean): void;
   closeRangeCloexec(first: number): void;
   flock(fd: number, operation: number): void;
+  /** Two connected unix sockets, both close-on-exec: [ours, theirs]. */
+  socketpair(): [number, number];
   // Processes.
   spawn(request: SpawnRequest): ChildProcess;
   kill(pid: number, signal: number): void;
@@ -75,7 +77,7 @@ const CALLS: Record<KernelCall, true> = {
   mkdirAll: true, mkfifo: true, mknod: true, symlink: true, chown: true, writeFile: true,
   rmdir: true, chdir: true, sethostname: true, setdomainname: true, umask: true, setrlimit: true,
   setgroups: true, setgid: true, setuid: true, prctl: true, resetSignal: true, setCloexec: true, closeRangeCloexec: true,
-  flock: true, spawn: true, kill: true, execve: true,
+  flock: true, socketpair: true, spawn: true, kill: true, execve: true,
 };
 export const KERNEL_CALLS = Object.keys(CALLS) as KernelCall[];
 
@@ -167,6 +169,7 @@ export function observe(inner: KernelOps, role: Role, sink: StepSink): Kernel {
 function describeResult(call: KernelCall, value: unknown): string {
   if (call === 'spawn') return `pid ${(value as ChildProcess).pid}`;
   if (call === 'open') return `fd ${value}`;
+  if (call === 'socketpair') return `fds ${(value as number[]).join(' and ')}`;
   if (call === 'umask') return `0o${(value as number).toString(8)} (the previous mask)`;
   return '0';
 }

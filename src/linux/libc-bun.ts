@@ -43,6 +43,7 @@ export function loadBunLibc(): Libc {
     fcntl: { args: ['i32', 'i32', 'i32'], returns: 'i32' }, // int fcntl(int fd, int cmd, int arg)
     close_range: { args: ['u32', 'u32', 'i32'], returns: 'i32' }, // int close_range(unsigned first, unsigned last, int flags)
     flock: { args: ['i32', 'i32'], returns: 'i32' }, // int flock(int fd, int operation)
+    socketpair: { args: ['i32', 'i32', 'i32', 'ptr'], returns: 'i32' }, // int socketpair(int domain, int type, int protocol, int sv[2])
     kill: { args: ['i32', 'i32'], returns: 'i32' }, // int kill(pid_t pid, int sig)
     execve: { args: ['ptr', 'ptr', 'ptr'], returns: 'i32' }, // int execve(const char *path, char *const argv[], char *const envp[])
     __errno_location: { args: [], returns: 'ptr' }, // int *__errno_location(void)
@@ -80,6 +81,7 @@ export function loadBunLibc(): Libc {
     fcntl: c.fcntl,
     close_range: c.close_range,
     flock: c.flock,
+    socketpair: c.socketpair,
     kill: c.kill,
     execve: (path: string, argv: (string | null)[], envp: (string | null)[]) => {
       const a = cstrArray(argv);

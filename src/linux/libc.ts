@@ -15,7 +15,7 @@ type Fn = (...args: any[]) => any;
 export interface Libc {
   unshare: Fn; setns: Fn; mount: Fn; umount2: Fn; pivot_root: Fn; mkfifo: Fn; mknod: Fn;
   chdir: Fn; sethostname: Fn; setdomainname: Fn; umask: Fn; setrlimit: Fn; setgroups: Fn;
-  setgid: Fn; setuid: Fn; prctl: Fn; signal: Fn; fcntl: Fn; close_range: Fn; flock: Fn; kill: Fn; execve: Fn;
+  setgid: Fn; setuid: Fn; prctl: Fn; signal: Fn; fcntl: Fn; close_range: Fn; flock: Fn; socketpair: Fn; kill: Fn; execve: Fn;
   /** errno of the last call made through these bindings on this thread. */
   errno: () => number;
 }
@@ -65,6 +65,7 @@ function bindKoffi(): Libc {
     fcntl: lib.func('int fcntl(int fd, int cmd, int arg)'),
     close_range: lib.func('int close_range(unsigned int first, unsigned int last, int flags)'),
     flock: lib.func('int flock(int fd, int operation)'),
+    socketpair: lib.func('int socketpair(int domain, int type, int protocol, _Out_ int *sv)'),
     kill: lib.func('int kill(int pid, int sig)'),
     execve: lib.func('int execve(const char *path, const char **argv, const char **envp)'),
     errno: () => koffi.errno(),

@@ -9,7 +9,7 @@
 import * as fs from 'node:fs';
 import { loadLibc, type Libc } from './libc';
 import { errnoName } from './errno';
-import { CLOSE_RANGE, F_GETFD, F_SETFD, FD_CLOEXEC } from './constants';
+import { AF_UNIX, CLOSE_RANGE, F_GETFD, F_SETFD, FD_CLOEXEC, SOCK } from './constants';
 import { formatCall } from './format';
 import { KernelError, type KernelCall, type KernelOps, type SpawnRequest } from './kernel';
 
@@ -128,6 +128,12 @@ export class LinuxKernel implements KernelOps {
   }
   flock(fd: number, operation: number): void {
     this.check('flock', [fd, operation], this.c.flock(fd, operation));
+  }
+  socketpair(): [number, number] {
+    // int sv[2], filled in by the kernel (koffi and bun:ffi both write into an Int32Array).
+    const sv = new Int32Array(2);
+    this.check('socketpair', [], this.c.socketpair(AF_UNIX, SOCK.STREAM | SOCK.CLOEXEC, 0, sv));
+    return [sv[0], sv[1]];
   }
   spawn(request: SpawnRequest) {
     // Loaded here, not at the top: only create and run spawn, and the module costs a few ms to load.

@@ -5,7 +5,8 @@
  *   runtime                                        init (spawned, becomes PID 1)
  *   1. check the bundle, reserve the state dir
  *   2. enter the new PID namespace, spawn init ──► loads its code, says "booted"
- *   3. make the cgroup, apply the limits           (in parallel with the init's start-up)
+ *   3. record the state, make exec.fifo,           (in parallel with the init's start-up)
+ *      make the cgroup, apply the limits
  *   4. put the init in the cgroup, send bootstrap ─► 5. namespaces, rootfs, pivot_root, hostname
  *   6. record the state            ◄── "ready" ──   7. blocks opening exec.fifo
  *
@@ -14,7 +15,7 @@
 import * as path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { UserError, withContext } from '../errors';
-import { log } from '../log';
+import { log, mark } from '../log';
 import { openCgroup, type Cgroup } from '../linux/cgroups';
 import type { Kernel } from '../linux/kernel';
 import { loadBundle } from '../oci/bundle';
@@ -44,6 +45,7 @@ export async function create(ctx: RuntimeContext, id: string, options: CreateOpt
   validateContainerId(id);
   const { spec, bundle, rootfs } = loadBundle(options.bundle);
   checkSupported(spec);
+  mark('create: bundle read and checked');
   for (const message of notApplied(spec)) ctx.warn(`create ${id}: ${message}`);
   ctx.narrator?.heading(`nk-runtime create ${id}  (bundle ${bundle}, OCI ${spec.ociVersion})`);
 
@@ -62,20 +64,23 @@ export async function create(ctx: RuntimeContext, id: string, options: CreateOpt
   let init: ChildProcess | undefined;
   let cgroup: Cgroup | undefined;
   try {
-    container.writeConfig(spec);
-    container.writeState(state);
-    k.because('exec.fifo', 'The fifo `start` will open: until then, the init waits on it.').mkfifo(container.execFifo, 0o600);
-
-    init = spawnHelper(
+    // The init first: its start-up (an engine booting, its modules loading) is the longest step
+    // of create, and it needs nothing from us until the bootstrap. Everything below overlaps it.
+    const helper = spawnHelper(
       k,
       pidNamespaceOf(spec),
       'The init: a new process of this runtime (Node, or the single executable) that will set up the container from inside, then become its program.',
     );
+    init = helper.child;
+    mark('create: init spawned');
+    const connection = new InitConnection(init, helper.socket, ctx.onStep);
     if (!init.pid) throw new UserError('could not start the container\'s init process');
     state.pid = init.pid;
     state.pidStartTime = processStartTime(init.pid!);
+    container.writeConfig(spec);
     container.writeState(state);
-    const connection = new InitConnection(init, ctx.onStep);
+    mark('create: config and state written');
+    k.because('exec.fifo', 'The fifo `start` will open: until then, the init waits on it.').mkfifo(container.execFifo, 0o600);
 
     // While the init boots, make its cgroup.
     cgroup = openCgroup({ kernel: k, id, cgroupsPath: spec.linux?.cgroupsPath });
@@ -84,6 +89,7 @@ export async function create(ctx: RuntimeContext, id: string, options: CreateOpt
     state.cgroup = cgroup.placement;
     container.writeState(state);
     cgroup.apply(spec.linux?.resources);
+    mark('create: cgroup made, limits written');
 
     // The init joins the cgroups while it boots, but memory and pids only once booted: the memory
     // and the threads its engine needs to start stay counted where they were, and small limits
@@ -91,14 +97,19 @@ export async function create(ctx: RuntimeContext, id: string, options: CreateOpt
     // it waits for an RCU grace period in the kernel, 10-15 ms here. Better spent while the init
     // boots.)
     cgroup.addProcess(init.pid!, 'early');
+    mark('create: init in its early cgroups');
     await connection.expect('booted');
+    mark('create: init booted');
     cgroup.addProcess(init.pid!, 'late');
+    mark('create: init in its late cgroups');
     connection.send({ type: 'bootstrap', stateDir: container.dir, bundle, rootfs, hostMountNs: mountNamespaceInode() });
     await connection.expect('ready');
+    mark('create: init ready');
     connection.release();
 
     delete state.creating;
     container.writeState(state);
+    mark('create: done');
     log.runtime('create %s: ready, init pid %d', id, init.pid);
     if (options.pidFile) writeFileAtomic(path.resolve(options.pidFile), String(init.pid));
     ctx.narrator?.say(`The init (host pid ${init.pid}) now waits on exec.fifo; \`nk-runtime start ${id}\` runs the program.`);

@@ -6,6 +6,7 @@
 import { UserError } from '../errors';
 import { cgroupFromPlacement } from '../linux/cgroups';
 import type { RuntimeContext } from './context';
+import { mark } from '../log';
 import { sendIgnoringGone } from './kill';
 import { deriveStatus, processStartTime } from './status';
 import type { SavedState } from './state-store';
@@ -20,6 +21,7 @@ export async function deleteContainer(ctx: RuntimeContext, id: string, force: bo
   const unlock = container.lock(ctx.kernel);
   try {
     const state = container.readState();
+    mark('delete: locked, state read');
     const status = deriveStatus(container, state);
     if (status !== 'stopped') {
       if (!force) {
@@ -31,7 +33,9 @@ export async function deleteContainer(ctx: RuntimeContext, id: string, force: bo
       ctx.narrator?.heading(`nk-runtime delete ${id}`);
     }
     if (state.cgroup) cgroupFromPlacement(ctx.kernel.because('cleanup'), state.cgroup).destroy();
+    mark('delete: cgroup removed');
     container.remove();
+    mark('delete: state dir removed');
   } finally {
     unlock();
   }

@@ -50,14 +50,14 @@ export async function exec(ctx: RuntimeContext, id: string, options: ExecOptions
   ctx.narrator?.heading(`nk-runtime exec ${id} ${process.args?.join(' ')}`);
 
   const k = ctx.kernel;
-  const helper = spawnHelper(
+  const { child: helper, socket } = spawnHelper(
     k,
     { field: 'exec', path: `/proc/${state.pid}/ns/pid` },
     "The exec helper: a new process of this runtime, born in the container's PID namespace, that will join its other namespaces and become the command.",
   );
   if (!helper.pid) throw new UserError('could not start the exec helper process');
   const exited = exitStatusOf(helper);
-  const connection = new InitConnection(helper, ctx.onStep, 'exec helper');
+  const connection = new InitConnection(helper, socket, ctx.onStep, 'exec helper');
   try {
     const cgroup = state.cgroup ? cgroupFromPlacement(k.because('exec'), state.cgroup) : undefined;
     cgroup?.addProcess(helper.pid, 'early');

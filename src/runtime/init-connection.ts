@@ -1,107 +1,113 @@
 /**
- * The runtime's end of the sync socket to the init (fd 3 of the init, made by spawn).
- * Steps the init reports are handed on as they arrive; `expect` waits for a given message.
+ * The runtime's end of the socket pair it shares with the init (or an exec helper), whose end is
+ * the helper's fd 3. Reads are synchronous and blocking, as on the init's side (init/channel.ts):
+ * while the runtime waits for a message it has nothing else to do, and when the helper dies the
+ * kernel closes its end, so a read returns end-of-file instead of blocking for ever.
+ * Steps the helper reports are handed on as they arrive.
  */
+import * as fs from 'node:fs';
 import type { ChildProcess } from 'node:child_process';
-import type { Socket } from 'node:net';
 import { UserError } from '../errors';
 import { log } from '../log';
 import type { Step } from '../linux/kernel';
+import { writeFully } from '../output';
 import { MessageDecoder, type Bootstrap, type ExecBootstrap, type InitMessage } from './messages';
 
 type Waited = 'booted' | 'ready';
 
 export class InitConnection {
-  private readonly socket: Socket;
-  private readonly arrived: Waited[] = [];
-  /** The error the init (or helper) reported, if it did. */
-  private reported?: UserError;
-  /** How the process ended ("exit code 1"), once it has. */
-  private exit?: string;
-  /** The socket is closed: no word will come any more. */
+  private readonly decoder = new MessageDecoder<InitMessage>();
+  private readonly queue: InitMessage[] = [];
+  private readonly buffer = Buffer.alloc(65536);
+  /** End of file: the helper's end is closed (it exited, or execve closed it). */
   private closed = false;
   /** The last step received was execve: the process was about to become the program. */
   private execving = false;
-  private wake?: () => void;
-
-  /** `what` names the process in errors: "init" or "exec helper". */
-  constructor(private readonly child: ChildProcess, onStep: (step: Step) => void, private readonly what = 'init') {
-    this.socket = child.stdio[3] as Socket;
-    const decoder = new MessageDecoder<InitMessage>();
-    const woken = () => this.wake?.();
-    this.socket.on('data', (chunk) => {
-      for (const message of decoder.push(chunk)) {
-        log.init('%s %o', message.type, message.type === 'step' ? message.step.text : message);
-        if (message.type === 'step') {
-          onStep(message.step);
-          this.execving = message.step.call === 'execve';
-        } else if (message.type === 'error') this.reported ??= new UserError(message.message, message.hint);
-        else this.arrived.push(message.type);
-      }
-      woken();
-    });
-    this.socket.on('error', () => undefined);
-    this.socket.on('close', () => ((this.closed = true), woken()));
-    child.on('exit', (code, signal) => ((this.exit = signal ? `killed by ${signal}` : `exit code ${code}`), woken()));
-  }
+  private exit?: Promise<string>;
 
   /**
-   * The process ended without a word. It writes its error and then exits, so the error can
-   * arrive after the exit is seen: only with the socket closed too do we know none will come.
+   * `fd` is our end of the socket pair; `what` names the process in errors: "init" or "exec
+   * helper".
    */
-  private get diedSilently(): UserError | undefined {
-    if (!this.exit || !this.closed) return undefined;
-    return new UserError(`the container's ${this.what} exited before it was ready (${this.exit})`);
+  constructor(private readonly child: ChildProcess, private fd: number, private readonly onStep: (step: Step) => void, private readonly what = 'init') {
+    // How it ended, for the error when it dies without a word. Listened to now: the event may
+    // come before we ask.
+    this.exit = new Promise((resolve) => child.once('exit', (code, signal) => resolve(signal ? `killed by ${signal}` : `exit code ${code}`)));
   }
 
-  private async nextEvent(): Promise<void> {
-    await new Promise<void>((resolve) => (this.wake = resolve));
-  }
-
-  /** Wait for the init to send `type`; an error from the init, or its death, rejects. */
+  /** Wait for the process to send `type`. An error it reports, or its death, throws. */
   async expect(type: Waited): Promise<void> {
-    for (;;) {
-      // An error message wins over anything: the init sends it just before it exits.
-      if (this.reported) throw this.reported;
-      const index = this.arrived.indexOf(type);
-      if (index >= 0) {
-        this.arrived.splice(index, 1);
-        return;
-      }
-      const died = this.diedSilently;
-      if (died) throw died;
-      await this.nextEvent();
+    for (let message; (message = this.next()); ) {
+      if (message.type === type) return;
     }
+    throw await this.diedSilently();
   }
 
   /**
-   * Wait until the process has become the program: its socket (close-on-exec) closes with execve
-   * as the last step and no error after it. The program may well have exited already: that is
-   * its business, not a failure of exec.
+   * Wait until the process has become the program: its end of the socket (close-on-exec) closes
+   * with execve as the last step and no error after it. The program may well have exited
+   * already: that is its business, not a failure of exec.
    */
   async execed(): Promise<void> {
-    for (;;) {
-      if (this.reported) throw this.reported;
-      if (this.closed && this.execving) return;
-      const died = this.diedSilently;
-      if (died) throw died;
-      await this.nextEvent();
-    }
+    while (this.next());
+    if (this.execving) return;
+    throw await this.diedSilently();
   }
 
   send(message: Bootstrap | ExecBootstrap): void {
-    this.socket.write(JSON.stringify(message) + '\n');
+    writeFully(this.fd, JSON.stringify(message) + '\n');
   }
 
   /** Stop waiting for the process, but keep the socket open until this process exits. */
   letGo(): void {
-    this.socket.unref();
     this.child.unref();
   }
 
   /** Let go of the init: it lives on without us. */
   release(): void {
-    this.socket.destroy();
+    if (this.fd >= 0) fs.closeSync(this.fd);
+    this.fd = -1;
     this.child.unref();
+  }
+
+  /**
+   * The next message that is not a step (steps go to onStep on the way), blocking until one
+   * comes; undefined at end of file. An error message throws: the helper exits after sending it.
+   */
+  private next(): InitMessage | undefined {
+    for (;;) {
+      const message = this.queue.shift();
+      if (message) {
+        log.init('%s %o', message.type, message.type === 'step' ? message.step.text : message);
+        if (message.type === 'error') throw new UserError(message.message, message.hint);
+        if (message.type !== 'step') return message;
+        this.onStep(message.step);
+        this.execving = message.step.call === 'execve';
+        continue;
+      }
+      if (this.closed) return undefined;
+      const n = readRetrying(this.fd, this.buffer);
+      if (n === 0) this.closed = true;
+      else this.queue.push(...this.decoder.push(this.buffer.subarray(0, n)));
+    }
+  }
+
+  /** The process ended without a word: say how, once its exit has been seen (at most 1 s). */
+  private async diedSilently(): Promise<UserError> {
+    const timeout = new Promise<string>((resolve) => setTimeout(() => resolve('it closed its socket'), 1000).unref());
+    const how = await Promise.race([this.exit!, timeout]);
+    return new UserError(`the container's ${this.what} exited before it was ready (${how})`);
+  }
+}
+
+/** read(2), blocking; a signal that interrupts it (EINTR) is not an end. */
+function readRetrying(fd: number, buffer: Buffer): number {
+  for (;;) {
+    try {
+      return fs.readSync(fd, buffer, 0, buffer.length, null);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'EINTR' && code !== 'EAGAIN') throw err;
+    }
   }
 }

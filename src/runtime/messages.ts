@@ -1,7 +1,8 @@
 /**
  * The messages between the runtime and the container's init, one JSON object per line.
  *
- * During create they travel over the sync socket (fd 3 of the init, a socketpair made by spawn);
+ * During create they travel over the sync socket (fd 3 of the init, a socketpair the runtime makes in
+ * spawn-init.ts);
  * during start, from the init to `start` through exec.fifo. The init never writes to the
  * terminal itself: its steps and errors come here, and the runtime prints them in order.
  */

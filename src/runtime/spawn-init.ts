@@ -21,9 +21,35 @@ export interface PidNamespaceTarget {
   path?: string;
 }
 
-export function spawnHelper(k: Kernel, target: PidNamespaceTarget | undefined, why: string): ChildProcess {
-  const spawn = () =>
-    k.because('process', why).spawn({ ...helperCommand(), stdio: ['inherit', 'inherit', 'inherit', 'pipe'], env: {}, detached: true });
+/** The helper, and our end of the socket pair whose other end is the helper's fd 3. */
+export interface Helper {
+  child: ChildProcess;
+  socket: number;
+}
+
+export function spawnHelper(k: Kernel, target: PidNamespaceTarget | undefined, why: string): Helper {
+  const [ours, theirs] = k.because('process', 'The sync socket: we keep one end; the helper gets the other as its fd 3.').socketpair();
+  try {
+    const child = spawnInNamespace(k, target, () =>
+      k.because('process', why).spawn({
+        ...helperCommand(),
+        stdio: ['inherit', 'inherit', 'inherit', theirs],
+        // Nothing of our environment: the init's program gets process.env of the config only.
+        env: process.env.NK_TIMING ? { NK_TIMING: process.env.NK_TIMING } : {},
+        detached: true,
+      }),
+    );
+    return { child, socket: ours };
+  } catch (err) {
+    k.close(ours);
+    throw err;
+  } finally {
+    // The helper has its own copy now. Ours must go, or the helper's death would not end our reads.
+    k.close(theirs);
+  }
+}
+
+function spawnInNamespace(k: Kernel, target: PidNamespaceTarget | undefined, spawn: () => ChildProcess): ChildProcess {
   if (!target) return spawn();
 
   const { field } = target;

@@ -10,6 +10,7 @@
 import * as fs from 'node:fs';
 import { UserError } from '../errors';
 import type { RuntimeContext } from './context';
+import { mark } from '../log';
 import { MessageDecoder, type InitMessage } from './messages';
 import { deriveStatus, initAlive } from './status';
 import type { SavedState } from './state-store';
@@ -25,7 +26,9 @@ export async function start(ctx: RuntimeContext, id: string): Promise<void> {
     }
     ctx.narrator?.heading(`nk-runtime start ${id}`);
 
+    mark('start: state read');
     const fifo = await openWhileInitLives(container.execFifo, state, id);
+    mark('start: exec.fifo opened');
     // Opened: the init is past its wait. Without the fifo the status reads `running`.
     fs.unlinkSync(container.execFifo);
 
@@ -39,6 +42,7 @@ export async function start(ctx: RuntimeContext, id: string): Promise<void> {
         if (message.type === 'error') error = message;
       }
     }
+    mark('start: end of exec.fifo (execve done)');
     await fifo.close();
     if (error && error.type === 'error') {
       throw new UserError(`the container's program did not start: ${error.message}`, error.hint);

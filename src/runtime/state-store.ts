@@ -76,7 +76,7 @@ export class ContainerDir {
 
   /**
    * Write state.json so that a reader sees the old file or the new one, never half of one:
-   * write a temporary file, fsync it, rename it over the old (rename(2) is atomic).
+   * write a temporary file, then rename it over the old (rename(2) is atomic).
    */
   writeState(state: SavedState): void {
     log.state('write %s %o', this.stateFile, state);
@@ -166,12 +166,17 @@ function notFound(id: string): UserError {
   return new UserError(`container ${id} does not exist`, '`nk-runtime list` shows the containers there are');
 }
 
+/**
+ * Replace `file` atomically: a temporary file, renamed over it. No fsync: that would only matter
+ * if the machine lost power, and the state of running containers does not survive a reboot anyway
+ * (its processes are gone; /run is usually a tmpfs). A crash of nk-runtime itself leaves the old
+ * file or the new one, never half: rename(2) is atomic. runc does the same.
+ */
 export function writeFileAtomic(file: string, data: string): void {
   const tmp = `${file}.${process.pid}.tmp`;
   const fd = fs.openSync(tmp, 'w', 0o600);
   try {
     fs.writeSync(fd, data);
-    fs.fsyncSync(fd);
   } finally {
     fs.closeSync(fd);
   }

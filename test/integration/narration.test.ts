@@ -14,10 +14,11 @@ t.test('create -E, start -E and delete -E narrate both processes in order, on st
   t.equal(created.stdout, '', 'narration never goes to stdout');
   const out = created.stderr;
   const order = [
-    /runtime pid \d+\s+mkfifo\(".*exec\.fifo", 0600\) = 0/,
+    /runtime pid \d+\s+socketpair\(AF_UNIX, SOCK_STREAM\|SOCK_CLOEXEC, 0\) = fds \d+ and \d+/,
     /runtime pid \d+\s+unshare\(CLONE_NEWPID\) = 0\s+linux\.namespaces\[\d\]/,
     /runtime pid \d+\s+spawn .*(init\/main\.js| __init) = pid \d+/,
     /runtime pid \d+\s+setns\(\d+, CLONE_NEWPID\) = 0/,
+    /runtime pid \d+\s+mkfifo\(".*exec\.fifo", 0600\) = 0/,
     /runtime pid \d+\s+write\(".*cgroup\.procs", "\d+"\) = 0/,
     /init\s+pid 1\s+unshare\(CLONE_NEWNS\|CLONE_NEWCGROUP\|CLONE_NEWUTS\|CLONE_NEWIPC\|CLONE_NEWNET\) = 0/,
     /init\s+pid 1\s+mount\(NULL, "\/", NULL, MS_REC\|MS_PRIVATE, NULL\) = 0/,
