@@ -48,6 +48,7 @@ const EXEC: Options = {
   '-d': { key: 'detach', flag: true },
   '--pid-file': { key: 'pid-file' },
   '--tty': { key: 'tty', flag: true },
+  '--console-socket': { key: 'console-socket' },
   '-t': { key: 'tty', flag: true },
 };
 

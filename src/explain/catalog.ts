@@ -98,6 +98,28 @@ export const CATALOG: Record<KernelCall, Explanation> = {
     man: 'man 2 close_range',
   },
   flock: { why: 'Takes an advisory lock on a file.', man: 'man 2 flock' },
+  connectUnix: {
+    why: 'Connects to a unix socket by its file name: the way to reach a process that listens there (the console socket of containerd or podman).',
+    man: 'man 7 unix',
+  },
+  sendFd: {
+    why: 'Sends a file descriptor over a unix socket (SCM_RIGHTS): the receiving process gets its own fd for the same open file, here the terminal\'s master side.',
+    man: 'man 7 unix',
+  },
+  dup2: { why: 'Makes one fd number a copy of another: how a terminal becomes the stdin, stdout and stderr of a process.', man: 'man 2 dup2' },
+  unlockPty: {
+    why: 'Unlocks the slave side of a new pseudo-terminal so it can be opened (unlockpt(3) is this ioctl).',
+    man: 'man 4 pts',
+  },
+  ptyNumber: {
+    why: 'Asks which /dev/pts/N is the slave side of this master (ptsname(3) is this ioctl).',
+    man: 'man 4 pts',
+  },
+  setWindowSize: { why: 'Tells the terminal its size in rows and columns (process.consoleSize): programs like vi and top read it.', man: 'man 2 ioctl_tty' },
+  setControllingTerminal: {
+    why: 'Makes this terminal the controlling terminal of our session: Ctrl-C on it now sends SIGINT to the program, and closing it sends SIGHUP.',
+    man: 'man 2 ioctl_tty',
+  },
   socketpair: {
     why: 'Makes two connected unix sockets: whatever is written into one comes out of the other. Each process keeps one end; when a process dies, the kernel closes its end and the other side reads end-of-file.',
     man: 'man 2 socketpair',

@@ -11,6 +11,7 @@ import { CLONE, NAMESPACE_FLAGS } from '../linux/constants';
 import type { Kernel } from '../linux/kernel';
 import type { ExecBootstrap } from '../runtime/messages';
 import { execProgram, findProgram } from './program';
+import { makeTerminal } from './terminal';
 import type { InitChannel } from './channel';
 
 /** The order we join in: the mount namespace last, since it changes what paths mean. */
@@ -32,5 +33,7 @@ export function execInContainer(k: Kernel, boot: ExecBootstrap, channel: InitCha
     k.close(fd);
   }
   const spec = { process: boot.process };
-  return execProgram(k, spec, findProgram(spec), boot.waitForRuntimeExit ? () => channel.waitUntilClosed() : undefined);
+  const program = findProgram(spec);
+  const terminal = boot.console ? makeTerminal(k, boot.process) : undefined;
+  return execProgram(k, spec, program, terminal, boot.waitForRuntimeExit ? () => channel.waitUntilClosed() : undefined);
 }

@@ -24,6 +24,7 @@ import { enterNamespaces } from './namespaces';
 import { prepareRootfs, pivotToRootfs, finishRootfs } from './rootfs';
 import { execProgram, findProgram } from './program';
 import { execInContainer } from './join';
+import { makeTerminal } from './terminal';
 import { mark } from '../log';
 
 const SYNC_FD = 3;
@@ -60,6 +61,7 @@ function main(): void {
     // After sysctl: /proc/sys is among the read-only paths.
     finishRootfs(k, spec);
     const program = findProgram(spec);
+    const terminal = boot.console ? makeTerminal(k, spec.process!) : undefined;
     channel.send({ type: 'ready' });
     mark('init: ready');
 
@@ -71,7 +73,7 @@ function main(): void {
       ).open(`/proc/self/fd/${fifo}`, fs.constants.O_WRONLY, 0),
     );
     mark('init: exec.fifo opened by start');
-    execProgram(k, spec, program);
+    execProgram(k, spec, program, terminal);
   } catch (err) {
     const hint = err instanceof UserError ? err.hint : undefined;
     try {

@@ -13,6 +13,7 @@ import { UserError } from '../errors';
 import { PR, RLIMIT } from '../linux/constants';
 import type { Kernel } from '../linux/kernel';
 import type { Spec } from '../oci/spec';
+import { attachTerminal } from './terminal';
 
 export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
@@ -49,8 +50,12 @@ export function findProgram(spec: Pick<Spec, 'process'>): string {
   );
 }
 
-/** `beforeExecve` runs after every step but the last: the exec helper may wait there (join.ts). */
-export function execProgram(k: Kernel, spec: Pick<Spec, 'process'>, program: string, beforeExecve?: () => void): never {
+/**
+ * `terminal` is the slave of the pty made during create (terminal.ts), when process.terminal asks
+ * for one. `beforeExecve` runs after every step but the last: the exec helper may wait there
+ * (join.ts).
+ */
+export function execProgram(k: Kernel, spec: Pick<Spec, 'process'>, program: string, terminal?: number, beforeExecve?: () => void): never {
   const p = spec.process!;
   (p.rlimits ?? []).forEach((r, i) => {
     k.because(`process.rlimits[${i}]`).setrlimit(RLIMIT[r.type], rlimitValue(r.soft), rlimitValue(r.hard));
@@ -63,6 +68,7 @@ export function execProgram(k: Kernel, spec: Pick<Spec, 'process'>, program: str
   k.because('process.user.uid').setuid(p.user.uid);
   k.because('process.cwd').chdir(p.cwd ?? '/');
   if (p.noNewPrivileges) k.because('process.noNewPrivileges').prctl(PR.SET_NO_NEW_PRIVS, 1);
+  if (terminal !== undefined) attachTerminal(k, terminal);
   // execve keeps ignored signals ignored (man 2 execve): Node ignores SIGPIPE and SIGXFSZ.
   for (const signal of ignoredSignals()) k.because('process').resetSignal(signal);
   // Node marks fds 0-2 close-on-exec at start-up (libuv's uv_disable_stdio_inheritance), so

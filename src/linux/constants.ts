@@ -70,6 +70,20 @@ export const LOCK = { SH: 1, EX: 2, NB: 4, UN: 8 } as const;
 /** socketpair(2): the domain and types. man 7 unix */
 export const AF_UNIX = 1;
 export const SOCK = { STREAM: 1, CLOEXEC: 0o2000000 } as const;
+/** sendmsg(2) ancillary data: fds travel as SOL_SOCKET / SCM_RIGHTS. man 7 unix */
+export const SOL_SOCKET = 1;
+export const SCM_RIGHTS = 1;
+
+/** Terminal ioctls, the same numbers on x86_64 and aarch64. man 2 ioctl_tty, man 4 pts */
+export const TIOC = {
+  SPTLCK: 0x40045431,
+  GPTN: 0x80045430,
+  SWINSZ: 0x5414,
+  SCTTY: 0x540e,
+} as const;
+
+/** open(2) flag O_NOCTTY: opening a terminal must not make it our controlling terminal. */
+export const O_NOCTTY = 0o400;
 
 /** prctl(2) options. */
 export const PR: Record<string, number> = {

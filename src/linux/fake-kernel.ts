@@ -49,6 +49,10 @@ export class FakeKernel {
         return this.nextFd++;
       case 'socketpair':
         return [this.nextFd++, this.nextFd++];
+      case 'connectUnix':
+        return this.nextFd++;
+      case 'ptyNumber':
+        return 0;
       case 'umask': {
         const previous = this.mask;
         this.mask = args[0] as number;

@@ -49,6 +49,13 @@ const FORMATS: Record<KernelCall, Formatter> = {
   closeRangeCloexec: (first) => `close_range(${first}, ~0U, CLOSE_RANGE_CLOEXEC)`,
   flock: (fd, op: number) => `flock(${fd}, ${flagNames(op, LOCK, 'LOCK_')})`,
   socketpair: () => 'socketpair(AF_UNIX, SOCK_STREAM|SOCK_CLOEXEC, 0)',
+  connectUnix: (path) => `socket(AF_UNIX, SOCK_STREAM|SOCK_CLOEXEC, 0); connect(${q(path)})`,
+  sendFd: (socket, fd) => `sendmsg(${socket}, {SCM_RIGHTS: [${fd}]})`,
+  dup2: (oldFd, newFd) => `dup2(${oldFd}, ${newFd})`,
+  unlockPty: (fd) => `ioctl(${fd}, TIOCSPTLCK, 0)`,
+  ptyNumber: (fd) => `ioctl(${fd}, TIOCGPTN)`,
+  setWindowSize: (fd, rows, columns) => `ioctl(${fd}, TIOCSWINSZ, {rows: ${rows}, columns: ${columns}})`,
+  setControllingTerminal: (fd) => `ioctl(${fd}, TIOCSCTTY, 0)`,
   spawn: (req: SpawnRequest) => `spawn ${[req.file, ...req.args].map((a) => (/\s/.test(a) ? q(a) : a)).join(' ')}`,
   kill: (pid, sig: number) => `kill(${pid}, ${signalName(sig)})`,
   execve: (path, argv: string[], envp: string[]) =>

@@ -60,6 +60,21 @@ export interface KernelOps {
   flock(fd: number, operation: number): void;
   /** Two connected unix sockets, both close-on-exec: [ours, theirs]. */
   socketpair(): [number, number];
+  /** A unix stream socket (close-on-exec) connected to the socket file at `path`. */
+  connectUnix(path: string): number;
+  /** Send one fd over a unix socket (sendmsg with SCM_RIGHTS): the receiver gets its own copy. */
+  sendFd(socket: number, fd: number): void;
+  /** Make `newFd` a copy of `oldFd` (closing what `newFd` was). */
+  dup2(oldFd: number, newFd: number): void;
+  // Terminals. man 4 pts, man 2 ioctl_tty
+  /** Unlock the slave of a pty master (ioctl TIOCSPTLCK 0), what unlockpt(3) does. */
+  unlockPty(master: number): void;
+  /** The number N of a pty master's slave, /dev/pts/N (ioctl TIOCGPTN), what ptsname(3) asks. */
+  ptyNumber(master: number): number;
+  /** Set a terminal's size in characters (ioctl TIOCSWINSZ). */
+  setWindowSize(fd: number, rows: number, columns: number): void;
+  /** Make the terminal open on `fd` the controlling terminal of this session (ioctl TIOCSCTTY). */
+  setControllingTerminal(fd: number): void;
   // Processes.
   spawn(request: SpawnRequest): ChildProcess;
   kill(pid: number, signal: number): void;
@@ -77,7 +92,8 @@ const CALLS: Record<KernelCall, true> = {
   mkdirAll: true, mkfifo: true, mknod: true, symlink: true, chown: true, writeFile: true,
   rmdir: true, chdir: true, sethostname: true, setdomainname: true, umask: true, setrlimit: true,
   setgroups: true, setgid: true, setuid: true, prctl: true, resetSignal: true, setCloexec: true, closeRangeCloexec: true,
-  flock: true, socketpair: true, spawn: true, kill: true, execve: true,
+  flock: true, socketpair: true, connectUnix: true, sendFd: true, dup2: true, unlockPty: true, ptyNumber: true,
+  setWindowSize: true, setControllingTerminal: true, spawn: true, kill: true, execve: true,
 };
 export const KERNEL_CALLS = Object.keys(CALLS) as KernelCall[];
 
@@ -170,6 +186,8 @@ function describeResult(call: KernelCall, value: unknown): string {
   if (call === 'spawn') return `pid ${(value as ChildProcess).pid}`;
   if (call === 'open') return `fd ${value}`;
   if (call === 'socketpair') return `fds ${(value as number[]).join(' and ')}`;
+  if (call === 'connectUnix') return `fd ${value}`;
+  if (call === 'ptyNumber') return `${value} (the slave is /dev/pts/${value})`;
   if (call === 'umask') return `0o${(value as number).toString(8)} (the previous mask)`;
   return '0';
 }

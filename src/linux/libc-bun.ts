@@ -44,6 +44,11 @@ export function loadBunLibc(): Libc {
     close_range: { args: ['u32', 'u32', 'i32'], returns: 'i32' }, // int close_range(unsigned first, unsigned last, int flags)
     flock: { args: ['i32', 'i32'], returns: 'i32' }, // int flock(int fd, int operation)
     socketpair: { args: ['i32', 'i32', 'i32', 'ptr'], returns: 'i32' }, // int socketpair(int domain, int type, int protocol, int sv[2])
+    socket: { args: ['i32', 'i32', 'i32'], returns: 'i32' }, // int socket(int domain, int type, int protocol)
+    connect: { args: ['i32', 'ptr', 'u32'], returns: 'i32' }, // int connect(int sockfd, const struct sockaddr *addr, socklen_t addrlen)
+    sendmsg: { args: ['i32', 'ptr', 'i32'], returns: 'i64' }, // ssize_t sendmsg(int sockfd, const struct msghdr *msg, int flags)
+    dup2: { args: ['i32', 'i32'], returns: 'i32' }, // int dup2(int oldfd, int newfd)
+    ioctl: { args: ['i32', 'u64', 'ptr'], returns: 'i32' }, // int ioctl(int fd, unsigned long request, ...)
     kill: { args: ['i32', 'i32'], returns: 'i32' }, // int kill(pid_t pid, int sig)
     execve: { args: ['ptr', 'ptr', 'ptr'], returns: 'i32' }, // int execve(const char *path, char *const argv[], char *const envp[])
     __errno_location: { args: [], returns: 'ptr' }, // int *__errno_location(void)
@@ -82,6 +87,14 @@ export function loadBunLibc(): Libc {
     close_range: c.close_range,
     flock: c.flock,
     socketpair: c.socketpair,
+    socket: c.socket,
+    connect: c.connect,
+    sendmsg: (fd: number, msg: Buffer, flags: number) => Number(c.sendmsg(fd, msg, flags)),
+    dup2: c.dup2,
+    // The third argument of ioctl is an int or a pointer: both travel in the same register.
+    ioctlInt: (fd: number, request: number, arg: number) => c.ioctl(fd, request, arg),
+    ioctlPtr: (fd: number, request: number, arg: Buffer | Int32Array) => c.ioctl(fd, request, ptr(arg)),
+    address: (buffer: Buffer) => BigInt(ptr(buffer)),
     kill: c.kill,
     execve: (path: string, argv: (string | null)[], envp: (string | null)[]) => {
       const a = cstrArray(argv);

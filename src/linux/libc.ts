@@ -15,7 +15,10 @@ type Fn = (...args: any[]) => any;
 export interface Libc {
   unshare: Fn; setns: Fn; mount: Fn; umount2: Fn; pivot_root: Fn; mkfifo: Fn; mknod: Fn;
   chdir: Fn; sethostname: Fn; setdomainname: Fn; umask: Fn; setrlimit: Fn; setgroups: Fn;
-  setgid: Fn; setuid: Fn; prctl: Fn; signal: Fn; fcntl: Fn; close_range: Fn; flock: Fn; socketpair: Fn; kill: Fn; execve: Fn;
+  setgid: Fn; setuid: Fn; prctl: Fn; signal: Fn; fcntl: Fn; close_range: Fn; flock: Fn; socketpair: Fn; socket: Fn; connect: Fn; sendmsg: Fn; dup2: Fn; ioctlInt: Fn; ioctlPtr: Fn;
+  /** The address of a buffer, to put inside a C struct (sendmsg's msghdr). */
+  address: (buffer: Buffer) => bigint;
+  kill: Fn; execve: Fn;
   /** errno of the last call made through these bindings on this thread. */
   errno: () => number;
 }
@@ -66,6 +69,14 @@ function bindKoffi(): Libc {
     close_range: lib.func('int close_range(unsigned int first, unsigned int last, int flags)'),
     flock: lib.func('int flock(int fd, int operation)'),
     socketpair: lib.func('int socketpair(int domain, int type, int protocol, _Out_ int *sv)'),
+    socket: lib.func('int socket(int domain, int type, int protocol)'),
+    connect: lib.func('int connect(int sockfd, const void *addr, uint32_t addrlen)'),
+    sendmsg: lib.func('long sendmsg(int sockfd, const void *msg, int flags)'),
+    dup2: lib.func('int dup2(int oldfd, int newfd)'),
+    // int ioctl(int fd, unsigned long request, ...): bound twice, for an int and for a pointer.
+    ioctlInt: lib.func('ioctl', 'int', ['int', 'unsigned long', 'int']),
+    ioctlPtr: lib.func('ioctl', 'int', ['int', 'unsigned long', 'void *']),
+    address: (buffer: Buffer) => BigInt(koffi.address(buffer)),
     kill: lib.func('int kill(int pid, int sig)'),
     execve: lib.func('int execve(const char *path, const char **argv, const char **envp)'),
     errno: () => koffi.errno(),

@@ -9,7 +9,7 @@
 import * as fs from 'node:fs';
 import { loadLibc, type Libc } from './libc';
 import { errnoName } from './errno';
-import { AF_UNIX, CLOSE_RANGE, F_GETFD, F_SETFD, FD_CLOEXEC, SOCK } from './constants';
+import { AF_UNIX, CLOSE_RANGE, F_GETFD, F_SETFD, FD_CLOEXEC, SCM_RIGHTS, SOCK, SOL_SOCKET, TIOC } from './constants';
 import { formatCall } from './format';
 import { KernelError, type KernelCall, type KernelOps, type SpawnRequest } from './kernel';
 
@@ -134,6 +134,66 @@ export class LinuxKernel implements KernelOps {
     const sv = new Int32Array(2);
     this.check('socketpair', [], this.c.socketpair(AF_UNIX, SOCK.STREAM | SOCK.CLOEXEC, 0, sv));
     return [sv[0], sv[1]];
+  }
+  connectUnix(path: string): number {
+    const fd = this.c.socket(AF_UNIX, SOCK.STREAM | SOCK.CLOEXEC, 0);
+    this.check('connectUnix', [path], fd);
+    // struct sockaddr_un { sa_family_t sun_family; char sun_path[108]; } man 7 unix
+    const name = Buffer.from(path);
+    if (name.length >= 108) {
+      fs.closeSync(fd);
+      throw new KernelError('connectUnix', 'ENAMETOOLONG', formatCall('connectUnix', [path]));
+    }
+    const address = Buffer.alloc(2 + 108);
+    address.writeUInt16LE(AF_UNIX, 0);
+    name.copy(address, 2);
+    const rc = this.c.connect(fd, address, 2 + name.length + 1);
+    if (rc === -1) {
+      const code = errnoName(this.c.errno());
+      fs.closeSync(fd);
+      throw new KernelError('connectUnix', code, formatCall('connectUnix', [path]));
+    }
+    return fd;
+  }
+  sendFd(socket: number, fd: number): void {
+    // struct msghdr (56 bytes on 64-bit Linux) with one byte of data (a stream socket will not
+    // carry ancillary data alone) and one control message: a cmsghdr { size_t len; int level;
+    // int type; } followed by the fd. man 2 sendmsg, man 3 cmsg
+    const data = Buffer.from([0]);
+    const iov = Buffer.alloc(16);
+    iov.writeBigUInt64LE(this.c.address(data), 0);
+    iov.writeBigUInt64LE(1n, 8);
+    const control = Buffer.alloc(24); // CMSG_SPACE(sizeof(int))
+    control.writeBigUInt64LE(20n, 0); // CMSG_LEN(sizeof(int))
+    control.writeInt32LE(SOL_SOCKET, 8);
+    control.writeInt32LE(SCM_RIGHTS, 12);
+    control.writeInt32LE(fd, 16);
+    const msg = Buffer.alloc(56);
+    msg.writeBigUInt64LE(this.c.address(iov), 16); // msg_iov
+    msg.writeBigUInt64LE(1n, 24); // msg_iovlen
+    msg.writeBigUInt64LE(this.c.address(control), 32); // msg_control
+    msg.writeBigUInt64LE(BigInt(control.length), 40); // msg_controllen
+    this.check('sendFd', [socket, fd], Number(this.c.sendmsg(socket, msg, 0)));
+    // The buffers must live until sendmsg has read them.
+    void [data, iov, control];
+  }
+  dup2(oldFd: number, newFd: number): void {
+    this.check('dup2', [oldFd, newFd], this.c.dup2(oldFd, newFd));
+  }
+  unlockPty(master: number): void {
+    this.check('unlockPty', [master], this.c.ioctlPtr(master, TIOC.SPTLCK, new Int32Array([0])));
+  }
+  ptyNumber(master: number): number {
+    const n = new Int32Array(1);
+    this.check('ptyNumber', [master], this.c.ioctlPtr(master, TIOC.GPTN, n));
+    return n[0];
+  }
+  setWindowSize(fd: number, rows: number, columns: number): void {
+    // struct winsize { unsigned short ws_row, ws_col, ws_xpixel, ws_ypixel; }
+    this.check('setWindowSize', [fd, rows, columns], this.c.ioctlPtr(fd, TIOC.SWINSZ, new Uint16Array([rows, columns, 0, 0])));
+  }
+  setControllingTerminal(fd: number): void {
+    this.check('setControllingTerminal', [fd], this.c.ioctlInt(fd, TIOC.SCTTY, 0));
   }
   spawn(request: SpawnRequest) {
     // Loaded here, not at the top: only create and run spawn, and the module costs a few ms to load.

@@ -14,7 +14,8 @@ export function defaultSpec(): ValidatedSpec {
   return {
     ociVersion: OCI_VERSION,
     process: {
-      // runc says true here. nk-runtime has no terminal support yet, so the program gets the
+      // runc says true here (and `runc run` then proxies a terminal). nk-runtime makes a terminal
+      // only for a --console-socket (containerd, podman), so by default the program gets the
       // runtime's own stdin, stdout and stderr.
       terminal: false,
       user: { uid: 0, gid: 0 },

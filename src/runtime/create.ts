@@ -33,6 +33,8 @@ import { writeFileAtomic, type ContainerDir, type SavedState } from './state-sto
 export interface CreateOptions {
   bundle: string;
   pidFile?: string;
+  /** A unix socket to send the terminal's master to (process.terminal), as containerd and podman pass. */
+  consoleSocket?: string;
 }
 
 export interface Created {
@@ -45,6 +47,7 @@ export async function create(ctx: RuntimeContext, id: string, options: CreateOpt
   validateContainerId(id);
   const { spec, bundle, rootfs } = loadBundle(options.bundle);
   checkSupported(spec);
+  checkConsole(spec, options.consoleSocket);
   mark('create: bundle read and checked');
   for (const message of notApplied(spec)) ctx.warn(`create ${id}: ${message}`);
   ctx.narrator?.heading(`nk-runtime create ${id}  (bundle ${bundle}, OCI ${spec.ociVersion})`);
@@ -66,11 +69,20 @@ export async function create(ctx: RuntimeContext, id: string, options: CreateOpt
   try {
     // The init first: its start-up (an engine booting, its modules loading) is the longest step
     // of create, and it needs nothing from us until the bootstrap. Everything below overlaps it.
-    const helper = spawnHelper(
-      k,
-      pidNamespaceOf(spec),
-      'The init: a new process of this runtime (Node, or the single executable) that will set up the container from inside, then become its program.',
-    );
+    const consoleSocket = options.consoleSocket
+      ? k.because('--console-socket', 'The init will send the terminal\'s master side here; it gets this connection as its fd 4.').connectUnix(options.consoleSocket)
+      : undefined;
+    let helper;
+    try {
+      helper = spawnHelper(
+        k,
+        pidNamespaceOf(spec),
+        'The init: a new process of this runtime (Node, or the single executable) that will set up the container from inside, then become its program.',
+        consoleSocket,
+      );
+    } finally {
+      if (consoleSocket !== undefined) k.close(consoleSocket);
+    }
     init = helper.child;
     mark('create: init spawned');
     const connection = new InitConnection(init, helper.socket, ctx.onStep);
@@ -102,7 +114,7 @@ export async function create(ctx: RuntimeContext, id: string, options: CreateOpt
     mark('create: init booted');
     cgroup.addProcess(init.pid!, 'late');
     mark('create: init in its late cgroups');
-    connection.send({ type: 'bootstrap', stateDir: container.dir, bundle, rootfs, hostMountNs: mountNamespaceInode() });
+    connection.send({ type: 'bootstrap', stateDir: container.dir, bundle, rootfs, hostMountNs: mountNamespaceInode(), console: consoleSocket !== undefined });
     await connection.expect('ready');
     mark('create: init ready');
     connection.release();
@@ -120,6 +132,19 @@ export async function create(ctx: RuntimeContext, id: string, options: CreateOpt
     throw err;
   } finally {
     unlock();
+  }
+}
+
+/** A terminal needs someone to hand it to, and a console socket needs a terminal to carry. */
+function checkConsole(spec: Spec, consoleSocket: string | undefined): void {
+  if (spec.process!.terminal && !consoleSocket) {
+    throw new UserError(
+      'config.json: process.terminal is true, but there is no --console-socket to send the terminal to',
+      'pass --console-socket PATH (containerd and podman do), or set "terminal": false',
+    );
+  }
+  if (!spec.process!.terminal && consoleSocket) {
+    throw new UserError('--console-socket is only for a terminal, and config.json: process.terminal is false', 'set "terminal": true, or leave out --console-socket');
   }
 }
 

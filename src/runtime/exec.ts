@@ -36,6 +36,8 @@ export interface ExecOptions {
   detach: boolean;
   pidFile?: string;
   tty: boolean;
+  /** A unix socket to send the terminal's master to, when the process has a terminal. */
+  consoleSocket?: string;
 }
 
 export async function exec(ctx: RuntimeContext, id: string, options: ExecOptions): Promise<number> {
@@ -50,11 +52,21 @@ export async function exec(ctx: RuntimeContext, id: string, options: ExecOptions
   ctx.narrator?.heading(`nk-runtime exec ${id} ${process.args?.join(' ')}`);
 
   const k = ctx.kernel;
-  const { child: helper, socket } = spawnHelper(
-    k,
-    { field: 'exec', path: `/proc/${state.pid}/ns/pid` },
-    "The exec helper: a new process of this runtime, born in the container's PID namespace, that will join its other namespaces and become the command.",
-  );
+  const consoleSocket = options.consoleSocket
+    ? k.because('--console-socket', 'The helper will send the terminal\'s master side here; it gets this connection as its fd 4.').connectUnix(options.consoleSocket)
+    : undefined;
+  let spawned;
+  try {
+    spawned = spawnHelper(
+      k,
+      { field: 'exec', path: `/proc/${state.pid}/ns/pid` },
+      "The exec helper: a new process of this runtime, born in the container's PID namespace, that will join its other namespaces and become the command.",
+      consoleSocket,
+    );
+  } finally {
+    if (consoleSocket !== undefined) k.close(consoleSocket);
+  }
+  const { child: helper, socket } = spawned;
   if (!helper.pid) throw new UserError('could not start the exec helper process');
   const exited = exitStatusOf(helper);
   const connection = new InitConnection(helper, socket, ctx.onStep, 'exec helper');
@@ -64,7 +76,7 @@ export async function exec(ctx: RuntimeContext, id: string, options: ExecOptions
     await connection.expect('booted');
     cgroup?.addProcess(helper.pid, 'late');
     const namespaces = (config.linux?.namespaces ?? []).map((n) => n.type).filter((t) => t !== 'pid' && t !== 'user');
-    connection.send({ type: 'exec', containerPid: state.pid!, namespaces, process, waitForRuntimeExit: options.detach });
+    connection.send({ type: 'exec', containerPid: state.pid!, namespaces, process, waitForRuntimeExit: options.detach, console: consoleSocket !== undefined });
     if (options.detach) await connection.expect('ready');
     else await connection.execed();
   } catch (err) {
@@ -104,7 +116,12 @@ function execProcess(containerProcess: Process | undefined, options: ExecOptions
   if (options.cwd) process.cwd = options.cwd;
   if (options.env.length > 0) process.env = mergeEnv(process.env ?? [], options.env);
   if (options.user) process.user = { ...parseUser(options.user), additionalGids: [] };
-  if (process.terminal) throw new UserError('exec: terminals (--tty, process.terminal) are not supported yet', 'leave out -t');
+  if (process.terminal && !options.consoleSocket) {
+    throw new UserError('exec: a terminal (--tty, process.terminal) needs --console-socket to send it to', 'pass --console-socket PATH, or leave out -t');
+  }
+  if (!process.terminal && options.consoleSocket) {
+    throw new UserError('exec: --console-socket is only for a terminal', 'add --tty (or "terminal": true in --process), or leave out --console-socket');
+  }
   // The same checks as a config's process, with the same words (`process.args: ...`).
   try {
     return validateSpec({ ociVersion: '1.2.0', root: { path: '/' }, process }).process;

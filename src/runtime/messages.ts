@@ -23,6 +23,8 @@ export interface Bootstrap {
    * anything to mounts: pivot_root in the host's namespace would change the whole machine.
    */
   hostMountNs: number;
+  /** process.terminal: the console socket is the init's fd 4; the pty's master goes there. */
+  console?: boolean;
 }
 
 /**
@@ -43,6 +45,8 @@ export interface ExecBootstrap {
    * (containerd's shim). Once the runtime is gone, the kernel hands the command to that reaper.
    */
   waitForRuntimeExit: boolean;
+  /** A terminal: the console socket is the helper's fd 4 (see Bootstrap.console). */
+  console?: boolean;
 }
 
 export type InitMessage =

@@ -27,7 +27,4 @@ export function checkSupported(spec: Spec): void {
   if (spec.hostname !== undefined && !isNew('uts')) {
     throw new UserError('config.json: hostname: setting a hostname needs a new UTS namespace', 'add {"type": "uts"} to linux.namespaces, or remove hostname');
   }
-  if (spec.process.terminal) {
-    throw new UserError('config.json: process.terminal: terminals are not supported yet', 'set "terminal": false');
-  }
 }

@@ -27,13 +27,14 @@ export interface Helper {
   socket: number;
 }
 
-export function spawnHelper(k: Kernel, target: PidNamespaceTarget | undefined, why: string): Helper {
+/** `consoleSocket`: an fd connected to a console socket, given to the helper as its fd 4. */
+export function spawnHelper(k: Kernel, target: PidNamespaceTarget | undefined, why: string, consoleSocket?: number): Helper {
   const [ours, theirs] = k.because('process', 'The sync socket: we keep one end; the helper gets the other as its fd 3.').socketpair();
   try {
     const child = spawnInNamespace(k, target, () =>
       k.because('process', why).spawn({
         ...helperCommand(),
-        stdio: ['inherit', 'inherit', 'inherit', theirs],
+        stdio: ['inherit', 'inherit', 'inherit', theirs, ...(consoleSocket === undefined ? [] : [consoleSocket])],
         // Nothing of our environment: the init's program gets process.env of the config only.
         env: process.env.NK_TIMING ? { NK_TIMING: process.env.NK_TIMING } : {},
         detached: true,

@@ -97,12 +97,12 @@ t.test('ps lists the init and the exec\'d processes by host pid', async (t) => {
   t.match(box.run(['ps', c]).stdout, new RegExp(`^PID +CMD\\n${Math.min(initPid, execPid)} +sleep`));
 });
 
-t.test('create options nk-runtime cannot honour yet are refused, and leave nothing', async (t) => {
+t.test('create options that cannot apply are refused, and leave nothing', async (t) => {
   const box = new Sandbox(t);
   const bundle = box.shell('true');
   const r = box.run(['create', '--console-socket', path.join(box.dir, 'pty.sock'), '--bundle', bundle, id('tty')]);
   t.equal(r.status, 1);
-  t.match(r.stderr, 'terminals are not supported yet');
+  t.match(r.stderr, '--console-socket is only for a terminal', 'a console socket without process.terminal');
   t.equal(box.run(['create', '--no-pivot', '--bundle', bundle, id('np')]).status, 1);
   t.equal(box.run(['list', '--format', 'json']).stdout, '[]\n');
   const accepted = box.run(['run', '--no-new-keyring', '--bundle', bundle, id('kr')]);

@@ -19,7 +19,7 @@ export function withBundle<T>(y: Argv<T>) {
   return y
     .option('bundle', { alias: 'b', type: 'string', default: '.', describe: 'the bundle directory (config.json and rootfs)' })
     .option('pid-file', { type: 'string', describe: 'write the init\'s host pid to this file' })
-    .option('console-socket', { type: 'string', describe: 'send a terminal to this unix socket (not supported yet)' })
+    .option('console-socket', { type: 'string', describe: 'send the terminal master fd to this unix socket (process.terminal)' })
     .option('no-pivot', { type: 'boolean', describe: 'chroot instead of pivot_root (not supported)' })
     .option('no-new-keyring', { type: 'boolean', describe: 'accepted: nk-runtime never makes a session keyring' })
     .option('preserve-fds', { type: 'string', describe: 'pass N more fds after stdio (not supported yet)' });
@@ -27,9 +27,6 @@ export function withBundle<T>(y: Argv<T>) {
 
 /** runc's create options that nk-runtime cannot honour yet: each a clear error, not a silence. */
 export function refuseUnsupported(args: { 'console-socket'?: string; 'no-pivot'?: boolean; 'preserve-fds'?: string }): void {
-  if (args['console-socket']) {
-    throw new UserError('--console-socket: terminals are not supported yet', 'run without a terminal (no -t), with process.terminal false');
-  }
   if (args['no-pivot']) throw new UserError('--no-pivot is not supported: nk-runtime always uses pivot_root');
   if (args['preserve-fds'] !== undefined && Number(args['preserve-fds']) > 0) {
     throw new UserError('--preserve-fds: passing extra fds is not supported yet');
