@@ -34,7 +34,10 @@ export function spawnHelper(k: Kernel, target: PidNamespaceTarget | undefined, w
     const child = spawnInNamespace(k, target, () =>
       k.because('process', why).spawn({
         ...helperCommand(),
-        stdio: ['inherit', 'inherit', 'inherit', theirs, ...(consoleSocket === undefined ? [] : [consoleSocket])],
+        // With a terminal the program's stdio will be the terminal; until then the helper holds
+        // /dev/null, not ours: a caller that reads our output to its end (containerd's shim
+        // does) would otherwise wait as long as the container lives.
+        stdio: consoleSocket === undefined ? ['inherit', 'inherit', 'inherit', theirs] : ['ignore', 'ignore', 'ignore', theirs, consoleSocket],
         // Nothing of our environment: the init's program gets process.env of the config only.
         env: process.env.NK_TIMING ? { NK_TIMING: process.env.NK_TIMING } : {},
         detached: true,

@@ -83,6 +83,15 @@ export class Sandbox {
     }
   }
 
+  /**
+   * Run with stdout and stderr as pipes, as containerd's shim runs `create`: it returns only once
+   * every holder of the pipes has closed them (the init too, if it kept them).
+   */
+  runWithPipes(args: string[], timeout = 15_000): Result & { timedOut: boolean } {
+    const r = spawnSync('/usr/bin/env', [...CLEAN_COMMAND, BIN, '--root', this.root, ...args], { stdio: ['ignore', 'pipe', 'pipe'], timeout, encoding: 'utf8' });
+    return { status: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? '', timedOut: (r.error as NodeJS.ErrnoException | undefined)?.code === 'ETIMEDOUT' };
+  }
+
   /** Start `nk-runtime ...args` in the background (for `run` of a long program). */
   start(args: string[]) {
     return spawn('/usr/bin/env', [...CLEAN_COMMAND, BIN, '--root', this.root, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });

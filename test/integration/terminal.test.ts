@@ -74,7 +74,10 @@ t.test('create with a terminal, then start: the master arrives during create', a
   const c = `cs-${process.pid}`;
   const bundle = box.shell('echo from-the-program', (c) => (c.process.terminal = true));
   const { socket, shown } = await receiver(box);
-  const created = box.run(['create', '--bundle', bundle, '--console-socket', socket, c]);
+  // Read through pipes, as containerd's shim does: the init must not hold them (with a terminal,
+  // its stdio until start is /dev/null), or this would wait as long as the container lives.
+  const created = box.runWithPipes(['create', '--bundle', bundle, '--console-socket', socket, c]);
+  t.notOk(created.timedOut, 'create\'s stdout and stderr reach end of file when create exits');
   t.equal(created.status, 0, created.stderr);
   t.equal(box.state(c).status, 'created');
   const started = box.run(['start', c]);
