@@ -106,6 +106,10 @@ export const CATALOG: Record<KernelCall, Explanation> = {
     why: 'Sends a file descriptor over a unix socket (SCM_RIGHTS): the receiving process gets its own fd for the same open file, here the terminal\'s master side.',
     man: 'man 7 unix',
   },
+  receiveFd: {
+    why: 'Receives a file descriptor sent over a unix socket: here the master side of the container\'s terminal, which the init made and sent.',
+    man: 'man 7 unix',
+  },
   dup2: { why: 'Makes one fd number a copy of another: how a terminal becomes the stdin, stdout and stderr of a process.', man: 'man 2 dup2' },
   unlockPty: {
     why: 'Unlocks the slave side of a new pseudo-terminal so it can be opened (unlockpt(3) is this ioctl).',

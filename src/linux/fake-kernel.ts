@@ -50,6 +50,7 @@ export class FakeKernel {
       case 'socketpair':
         return [this.nextFd++, this.nextFd++];
       case 'connectUnix':
+      case 'receiveFd':
         return this.nextFd++;
       case 'ptyNumber':
         return 0;

@@ -51,6 +51,7 @@ const FORMATS: Record<KernelCall, Formatter> = {
   socketpair: () => 'socketpair(AF_UNIX, SOCK_STREAM|SOCK_CLOEXEC, 0)',
   connectUnix: (path) => `socket(AF_UNIX, SOCK_STREAM|SOCK_CLOEXEC, 0); connect(${q(path)})`,
   sendFd: (socket, fd) => `sendmsg(${socket}, {SCM_RIGHTS: [${fd}]})`,
+  receiveFd: (socket) => `recvmsg(${socket}, {SCM_RIGHTS}, MSG_CMSG_CLOEXEC)`,
   dup2: (oldFd, newFd) => `dup2(${oldFd}, ${newFd})`,
   unlockPty: (fd) => `ioctl(${fd}, TIOCSPTLCK, 0)`,
   ptyNumber: (fd) => `ioctl(${fd}, TIOCGPTN)`,

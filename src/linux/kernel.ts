@@ -64,6 +64,8 @@ export interface KernelOps {
   connectUnix(path: string): number;
   /** Send one fd over a unix socket (sendmsg with SCM_RIGHTS): the receiver gets its own copy. */
   sendFd(socket: number, fd: number): void;
+  /** Receive one fd sent over a unix socket (recvmsg with SCM_RIGHTS); it arrives close-on-exec. */
+  receiveFd(socket: number): number;
   /** Make `newFd` a copy of `oldFd` (closing what `newFd` was). */
   dup2(oldFd: number, newFd: number): void;
   // Terminals. man 4 pts, man 2 ioctl_tty
@@ -92,7 +94,7 @@ const CALLS: Record<KernelCall, true> = {
   mkdirAll: true, mkfifo: true, mknod: true, symlink: true, chown: true, writeFile: true,
   rmdir: true, chdir: true, sethostname: true, setdomainname: true, umask: true, setrlimit: true,
   setgroups: true, setgid: true, setuid: true, prctl: true, resetSignal: true, setCloexec: true, closeRangeCloexec: true,
-  flock: true, socketpair: true, connectUnix: true, sendFd: true, dup2: true, unlockPty: true, ptyNumber: true,
+  flock: true, socketpair: true, connectUnix: true, sendFd: true, receiveFd: true, dup2: true, unlockPty: true, ptyNumber: true,
   setWindowSize: true, setControllingTerminal: true, spawn: true, kill: true, execve: true,
 };
 export const KERNEL_CALLS = Object.keys(CALLS) as KernelCall[];
@@ -186,7 +188,7 @@ function describeResult(call: KernelCall, value: unknown): string {
   if (call === 'spawn') return `pid ${(value as ChildProcess).pid}`;
   if (call === 'open') return `fd ${value}`;
   if (call === 'socketpair') return `fds ${(value as number[]).join(' and ')}`;
-  if (call === 'connectUnix') return `fd ${value}`;
+  if (call === 'connectUnix' || call === 'receiveFd') return `fd ${value}`;
   if (call === 'ptyNumber') return `${value} (the slave is /dev/pts/${value})`;
   if (call === 'umask') return `0o${(value as number).toString(8)} (the previous mask)`;
   return '0';

@@ -47,6 +47,7 @@ export function loadBunLibc(): Libc {
     socket: { args: ['i32', 'i32', 'i32'], returns: 'i32' }, // int socket(int domain, int type, int protocol)
     connect: { args: ['i32', 'ptr', 'u32'], returns: 'i32' }, // int connect(int sockfd, const struct sockaddr *addr, socklen_t addrlen)
     sendmsg: { args: ['i32', 'ptr', 'i32'], returns: 'i64' }, // ssize_t sendmsg(int sockfd, const struct msghdr *msg, int flags)
+    recvmsg: { args: ['i32', 'ptr', 'i32'], returns: 'i64' }, // ssize_t recvmsg(int sockfd, struct msghdr *msg, int flags)
     dup2: { args: ['i32', 'i32'], returns: 'i32' }, // int dup2(int oldfd, int newfd)
     ioctl: { args: ['i32', 'u64', 'ptr'], returns: 'i32' }, // int ioctl(int fd, unsigned long request, ...)
     kill: { args: ['i32', 'i32'], returns: 'i32' }, // int kill(pid_t pid, int sig)
@@ -90,6 +91,7 @@ export function loadBunLibc(): Libc {
     socket: c.socket,
     connect: c.connect,
     sendmsg: (fd: number, msg: Buffer, flags: number) => Number(c.sendmsg(fd, msg, flags)),
+    recvmsg: (fd: number, msg: Buffer, flags: number) => Number(c.recvmsg(fd, msg, flags)),
     dup2: c.dup2,
     // The third argument of ioctl is an int or a pointer: both travel in the same register.
     ioctlInt: (fd: number, request: number, arg: number) => c.ioctl(fd, request, arg),

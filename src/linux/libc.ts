@@ -15,7 +15,7 @@ type Fn = (...args: any[]) => any;
 export interface Libc {
   unshare: Fn; setns: Fn; mount: Fn; umount2: Fn; pivot_root: Fn; mkfifo: Fn; mknod: Fn;
   chdir: Fn; sethostname: Fn; setdomainname: Fn; umask: Fn; setrlimit: Fn; setgroups: Fn;
-  setgid: Fn; setuid: Fn; prctl: Fn; signal: Fn; fcntl: Fn; close_range: Fn; flock: Fn; socketpair: Fn; socket: Fn; connect: Fn; sendmsg: Fn; dup2: Fn; ioctlInt: Fn; ioctlPtr: Fn;
+  setgid: Fn; setuid: Fn; prctl: Fn; signal: Fn; fcntl: Fn; close_range: Fn; flock: Fn; socketpair: Fn; socket: Fn; connect: Fn; sendmsg: Fn; recvmsg: Fn; dup2: Fn; ioctlInt: Fn; ioctlPtr: Fn;
   /** The address of a buffer, to put inside a C struct (sendmsg's msghdr). */
   address: (buffer: Buffer) => bigint;
   kill: Fn; execve: Fn;
@@ -72,6 +72,7 @@ function bindKoffi(): Libc {
     socket: lib.func('int socket(int domain, int type, int protocol)'),
     connect: lib.func('int connect(int sockfd, const void *addr, uint32_t addrlen)'),
     sendmsg: lib.func('long sendmsg(int sockfd, const void *msg, int flags)'),
+    recvmsg: lib.func('long recvmsg(int sockfd, void *msg, int flags)'),
     dup2: lib.func('int dup2(int oldfd, int newfd)'),
     // int ioctl(int fd, unsigned long request, ...): bound twice, for an int and for a pointer.
     ioctlInt: lib.func('ioctl', 'int', ['int', 'unsigned long', 'int']),

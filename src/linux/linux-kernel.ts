@@ -177,6 +177,28 @@ export class LinuxKernel implements KernelOps {
     // The buffers must live until sendmsg has read them.
     void [data, iov, control];
   }
+  receiveFd(socket: number): number {
+    // The same msghdr as sendFd's, empty, for the kernel to fill in. man 2 recvmsg
+    const data = Buffer.alloc(1);
+    const iov = Buffer.alloc(16);
+    iov.writeBigUInt64LE(this.c.address(data), 0);
+    iov.writeBigUInt64LE(1n, 8);
+    const control = Buffer.alloc(24);
+    const msg = Buffer.alloc(56);
+    msg.writeBigUInt64LE(this.c.address(iov), 16);
+    msg.writeBigUInt64LE(1n, 24);
+    msg.writeBigUInt64LE(this.c.address(control), 32);
+    msg.writeBigUInt64LE(BigInt(control.length), 40);
+    const MSG_CMSG_CLOEXEC = 0x40000000;
+    const n = Number(this.c.recvmsg(socket, msg, MSG_CMSG_CLOEXEC));
+    this.check('receiveFd', [socket], n);
+    void [data, iov];
+    // One control message, SOL_SOCKET / SCM_RIGHTS, with the fd after its 16-byte header.
+    if (n === 0 || msg.readBigUInt64LE(40) < 20n || control.readInt32LE(8) !== SOL_SOCKET || control.readInt32LE(12) !== SCM_RIGHTS) {
+      throw new KernelError('receiveFd', n === 0 ? 'ECONNRESET' : 'EBADMSG', formatCall('receiveFd', [socket]));
+    }
+    return control.readInt32LE(16);
+  }
   dup2(oldFd: number, newFd: number): void {
     this.check('dup2', [oldFd, newFd], this.c.dup2(oldFd, newFd));
   }

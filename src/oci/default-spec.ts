@@ -14,9 +14,9 @@ export function defaultSpec(): ValidatedSpec {
   return {
     ociVersion: OCI_VERSION,
     process: {
-      // runc says true here (and `runc run` then proxies a terminal). nk-runtime makes a terminal
-      // only for a --console-socket (containerd, podman), so by default the program gets the
-      // runtime's own stdin, stdout and stderr.
+      // runc says true here. Here the default program gets the runtime's own stdin, stdout and
+      // stderr, so that its output can be piped and read; set true for a terminal (`run` shows
+      // it, or --console-socket sends it to containerd or podman).
       terminal: false,
       user: { uid: 0, gid: 0 },
       args: ['sh'],

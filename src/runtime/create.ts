@@ -35,19 +35,27 @@ export interface CreateOptions {
   pidFile?: string;
   /** A unix socket to send the terminal's master to (process.terminal), as containerd and podman pass. */
   consoleSocket?: string;
+  /**
+   * `run` attached, without --console-socket: a terminal is for us to show (terminal-proxy.ts).
+   * The init sends the master to a socket pair of ours, and create returns it.
+   */
+  proxyTerminal?: boolean;
 }
 
 export interface Created {
   /** The init, a child of this process: `run` waits for it. */
   init: ChildProcess;
   state: SavedState;
+  /** The terminal's master side, with proxyTerminal and process.terminal. */
+  terminal?: number;
 }
 
 export async function create(ctx: RuntimeContext, id: string, options: CreateOptions): Promise<Created> {
   validateContainerId(id);
   const { spec, bundle, rootfs } = loadBundle(options.bundle);
   checkSupported(spec);
-  checkConsole(spec, options.consoleSocket);
+  const proxy = spec.process!.terminal && !options.consoleSocket && options.proxyTerminal;
+  if (!proxy) checkConsole(spec, options.consoleSocket);
   mark('create: bundle read and checked');
   for (const message of notApplied(spec)) ctx.warn(`create ${id}: ${message}`);
   ctx.narrator?.heading(`nk-runtime create ${id}  (bundle ${bundle}, OCI ${spec.ociVersion})`);
@@ -69,9 +77,15 @@ export async function create(ctx: RuntimeContext, id: string, options: CreateOpt
   try {
     // The init first: its start-up (an engine booting, its modules loading) is the longest step
     // of create, and it needs nothing from us until the bootstrap. Everything below overlaps it.
-    const consoleSocket = options.consoleSocket
-      ? k.because('--console-socket', 'The init will send the terminal\'s master side here; it gets this connection as its fd 4.').connectUnix(options.consoleSocket)
-      : undefined;
+    // Where the init sends the terminal's master: the console socket we are given, or, to show
+    // the terminal ourselves, one end of a socket pair whose other end we keep.
+    let consoleSocket: number | undefined;
+    let ourConsoleEnd: number | undefined;
+    if (options.consoleSocket) {
+      consoleSocket = k.because('--console-socket', 'The init will send the terminal\'s master side here; it gets this connection as its fd 4.').connectUnix(options.consoleSocket);
+    } else if (proxy) {
+      [ourConsoleEnd, consoleSocket] = k.because('process.terminal', 'No --console-socket: the terminal comes to us, to show it here.').socketpair();
+    }
     let helper;
     try {
       helper = spawnHelper(
@@ -118,6 +132,11 @@ export async function create(ctx: RuntimeContext, id: string, options: CreateOpt
     await connection.expect('ready');
     mark('create: init ready');
     connection.release();
+    let terminal: number | undefined;
+    if (ourConsoleEnd !== undefined) {
+      terminal = k.because('process.terminal').receiveFd(ourConsoleEnd);
+      k.close(ourConsoleEnd);
+    }
 
     delete state.creating;
     container.writeState(state);
@@ -125,7 +144,7 @@ export async function create(ctx: RuntimeContext, id: string, options: CreateOpt
     log.runtime('create %s: ready, init pid %d', id, init.pid);
     if (options.pidFile) writeFileAtomic(path.resolve(options.pidFile), String(init.pid));
     ctx.narrator?.say(`The init (host pid ${init.pid}) now waits on exec.fifo; \`nk-runtime start ${id}\` runs the program.`);
-    return { init, state };
+    return { init, state, terminal };
   } catch (err) {
     log.runtime('create %s failed, undoing: %O', id, err);
     await undoCreate(k, container, init, cgroup);
@@ -140,7 +159,7 @@ function checkConsole(spec: Spec, consoleSocket: string | undefined): void {
   if (spec.process!.terminal && !consoleSocket) {
     throw new UserError(
       'config.json: process.terminal is true, but there is no --console-socket to send the terminal to',
-      'pass --console-socket PATH (containerd and podman do), or set "terminal": false',
+      'pass --console-socket PATH (containerd and podman do), use `nk-runtime run` (it shows the terminal itself), or set "terminal": false',
     );
   }
   if (!spec.process!.terminal && consoleSocket) {

@@ -22,6 +22,7 @@ import { spawnHelper } from './spawn-init';
 import { deriveStatus } from './status';
 import { writeFileAtomic } from './state-store';
 import { exitStatusOf, waitForwardingSignals } from './wait';
+import { proxyTerminal } from './terminal-proxy';
 
 export interface ExecOptions {
   /** A process.json (the `process` object of the OCI config), as containerd and podman send. */
@@ -52,9 +53,15 @@ export async function exec(ctx: RuntimeContext, id: string, options: ExecOptions
   ctx.narrator?.heading(`nk-runtime exec ${id} ${process.args?.join(' ')}`);
 
   const k = ctx.kernel;
-  const consoleSocket = options.consoleSocket
-    ? k.because('--console-socket', 'The helper will send the terminal\'s master side here; it gets this connection as its fd 4.').connectUnix(options.consoleSocket)
-    : undefined;
+  // Where the helper sends the terminal's master: the console socket we are given or, attached
+  // without one, a socket pair of ours, to show the terminal here (terminal-proxy.ts).
+  let consoleSocket: number | undefined;
+  let ourConsoleEnd: number | undefined;
+  if (options.consoleSocket) {
+    consoleSocket = k.because('--console-socket', 'The helper will send the terminal\'s master side here; it gets this connection as its fd 4.').connectUnix(options.consoleSocket);
+  } else if (process.terminal) {
+    [ourConsoleEnd, consoleSocket] = k.because('process.terminal', 'No --console-socket: the terminal comes to us, to show it here.').socketpair();
+  }
   let spawned;
   try {
     spawned = spawnHelper(
@@ -88,13 +95,18 @@ export async function exec(ctx: RuntimeContext, id: string, options: ExecOptions
     throw err;
   }
   if (options.pidFile) writeFileAtomic(path.resolve(options.pidFile), String(helper.pid));
+  const terminal = ourConsoleEnd === undefined ? undefined : k.because('process.terminal').receiveFd(ourConsoleEnd);
   if (options.detach) {
     // Exit without closing the socket ourselves: the helper runs the command once the kernel
     // closes it, as this process ends (see ExecBootstrap.waitForRuntimeExit).
     connection.letGo();
     return 0;
   }
-  return waitForwardingSignals(ctx, helper, exited);
+  if (terminal === undefined) return waitForwardingSignals(ctx, helper, exited);
+  const proxy = proxyTerminal(k, terminal);
+  const exitStatus = await waitForwardingSignals(ctx, helper, exited, { resizes: true });
+  await proxy.finish();
+  return exitStatus;
 }
 
 /** The process to run: from --process, or the container's own changed by the options. */
@@ -116,8 +128,8 @@ function execProcess(containerProcess: Process | undefined, options: ExecOptions
   if (options.cwd) process.cwd = options.cwd;
   if (options.env.length > 0) process.env = mergeEnv(process.env ?? [], options.env);
   if (options.user) process.user = { ...parseUser(options.user), additionalGids: [] };
-  if (process.terminal && !options.consoleSocket) {
-    throw new UserError('exec: a terminal (--tty, process.terminal) needs --console-socket to send it to', 'pass --console-socket PATH, or leave out -t');
+  if (process.terminal && !options.consoleSocket && options.detach) {
+    throw new UserError('exec: a terminal (--tty, process.terminal) with --detach needs --console-socket to send it to', 'pass --console-socket PATH, or leave out -t or --detach');
   }
   if (!process.terminal && options.consoleSocket) {
     throw new UserError('exec: --console-socket is only for a terminal', 'add --tty (or "terminal": true in --process), or leave out --console-socket');

@@ -7,14 +7,17 @@ import type { RuntimeContext } from './context';
 import { create, type CreateOptions } from './create';
 import { deleteContainer } from './delete';
 import { start } from './start';
+import { proxyTerminal } from './terminal-proxy';
 import { exitStatusOf, waitForwardingSignals } from './wait';
 
 export async function run(ctx: RuntimeContext, id: string, options: CreateOptions & { detach: boolean }): Promise<number> {
-  const { init } = await create(ctx, id, options);
+  const { init, terminal } = await create(ctx, id, { ...options, proxyTerminal: !options.detach });
   const exited = exitStatusOf(init);
+  const proxy = terminal === undefined ? undefined : proxyTerminal(ctx.kernel, terminal);
   try {
     await start(ctx, id);
   } catch (err) {
+    await proxy?.finish();
     await deleteContainer(ctx, id, true);
     throw err;
   }
@@ -22,7 +25,8 @@ export async function run(ctx: RuntimeContext, id: string, options: CreateOption
     init.unref();
     return 0;
   }
-  const status = await waitForwardingSignals(ctx, init, exited);
+  const status = await waitForwardingSignals(ctx, init, exited, { resizes: proxy !== undefined });
+  await proxy?.finish();
   await deleteContainer(ctx, id, false);
   return status;
 }

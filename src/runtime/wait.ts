@@ -16,7 +16,11 @@ export function exitStatusOf(child: ChildProcess): Promise<number> {
   });
 }
 
-export async function waitForwardingSignals(ctx: RuntimeContext, child: ChildProcess, status: Promise<number>): Promise<number> {
+/**
+ * `resizes`: a terminal proxy of ours handles SIGWINCH (it resizes the container's terminal,
+ * which signals the program itself), so it is not passed on.
+ */
+export async function waitForwardingSignals(ctx: RuntimeContext, child: ChildProcess, status: Promise<number>, options: { resizes?: boolean } = {}): Promise<number> {
   // The command that spawned it may have let go of it (a detached create exits at once); we stay.
   child.ref();
   const forward = (signal: NodeJS.Signals) => {
@@ -26,10 +30,11 @@ export async function waitForwardingSignals(ctx: RuntimeContext, child: ChildPro
       // it is already gone
     }
   };
-  for (const signal of FORWARDED) process.on(signal, forward);
+  const forwarded = FORWARDED.filter((signal) => !(options.resizes && signal === 'SIGWINCH'));
+  for (const signal of forwarded) process.on(signal, forward);
   try {
     return await status;
   } finally {
-    for (const signal of FORWARDED) process.off(signal, forward);
+    for (const signal of forwarded) process.off(signal, forward);
   }
 }

@@ -92,6 +92,12 @@ export class Sandbox {
     return { status: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? '', timedOut: (r.error as NodeJS.ErrnoException | undefined)?.code === 'ETIMEDOUT' };
   }
 
+  /** `nk-runtime --root <ours> ...args` as one shell command line (for script(1) and the like). */
+  commandLine(args: string[]): string {
+    const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+    return ['/usr/bin/env', ...CLEAN_COMMAND, BIN, '--root', this.root, ...args].map(quote).join(' ');
+  }
+
   /** Start `nk-runtime ...args` in the background (for `run` of a long program). */
   start(args: string[]) {
     return spawn('/usr/bin/env', [...CLEAN_COMMAND, BIN, '--root', this.root, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });

@@ -99,6 +99,40 @@ t.test('exec --tty --console-socket: a terminal for one more process', async (t)
   t.equal(box.run(['delete', '--force', c]).status, 0);
 });
 
+/**
+ * nk-runtime run under script(1), which gives it a terminal of its own, as a person at a terminal
+ * has; `input` is typed into that terminal, a line at a time.
+ */
+function underScript(box: Sandbox, args: string[], setup: string, input: string[] = []): Promise<{ status: number | null; output: string }> {
+  const child = spawn('script', ['-qec', `${setup}; ${box.commandLine(args)}`, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (d) => (output += d));
+  child.stderr.on('data', (d) => (output += d));
+  // Each line once the program has had time to start and to answer the one before.
+  input.forEach((line, i) => setTimeout(() => child.stdin.write(line), 2500 + i * 700).unref());
+  const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+  return new Promise((resolve) => child.on('exit', (status) => (clearTimeout(timer), resolve({ status, output }))));
+}
+
+t.test('run without a console socket shows the terminal itself: our window size, our keys, its exit code', async (t) => {
+  const box = new Sandbox(t);
+  const bundle = box.shell('tty; stty size; exit 3', (c) => (c.process.terminal = true));
+  const r = await underScript(box, ['run', '--bundle', bundle, `proxy-${process.pid}`], 'stty rows 33 cols 99');
+  t.equal(r.status, 3, r.output);
+  t.match(r.output, /\/dev\/pts\/0/);
+  t.match(r.output, /33 99/, 'the container\'s terminal has the size of ours');
+});
+
+t.test('exec -t from a terminal is an interactive shell in the container', async (t) => {
+  const box = new Sandbox(t);
+  const c = `interactive-${process.pid}`;
+  t.equal(box.run(['run', '--detach', '--bundle', box.shell('sleep 60'), c]).status, 0);
+  const r = await underScript(box, ['exec', '-t', c, 'sh'], 'true', ['echo hi-from-$((40+2))\n', 'exit 5\n']);
+  t.equal(r.status, 5, r.output);
+  t.match(r.output, 'hi-from-42', 'what we typed ran in the container\'s shell');
+  t.equal(box.run(['delete', '--force', c]).status, 0);
+});
+
 t.test('a terminal needs a console socket, and a console socket needs a terminal: clear errors, nothing left', async (t) => {
   const box = new Sandbox(t);
   const withTerminal = box.shell('true', (c) => (c.process.terminal = true), 'tty');

@@ -15,7 +15,7 @@ export const execCommand = {
       .option('user', { alias: 'u', type: 'string', describe: 'UID or UID:GID' })
       .option('detach', { alias: 'd', type: 'boolean', default: false, describe: 'do not wait for the command' })
       .option('pid-file', { type: 'string', describe: 'write the process\'s host pid to this file' })
-      .option('tty', { alias: 't', type: 'boolean', default: false, describe: 'a terminal (needs --console-socket)' })
+      .option('tty', { alias: 't', type: 'boolean', default: false, describe: 'a terminal: shown here, or sent to --console-socket' })
       .option('console-socket', { type: 'string', describe: 'send the terminal master fd to this unix socket' }),
   handler: (
     args: Args<{ 'container-id': string; command?: string[]; process?: string; cwd?: string; env: string[]; user?: string; detach: boolean; 'pid-file'?: string; tty: boolean; 'console-socket'?: string }>,
