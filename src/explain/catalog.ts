@@ -110,6 +110,10 @@ export const CATALOG: Record<KernelCall, Explanation> = {
     why: 'Receives a file descriptor sent over a unix socket: here the master side of the container\'s terminal, which the init made and sent.',
     man: 'man 7 unix',
   },
+  runToEnd: {
+    why: 'Runs a hook of the config: a program of the host\'s (or, for createContainer and startContainer, run in the container\'s namespaces) that gets the container\'s state on stdin. We wait for it; one that fails stops a container that has not started yet.',
+    man: 'man 2 execve, man 2 waitpid; the OCI runtime-spec, config.md "Hooks"',
+  },
   dup2: { why: 'Makes one fd number a copy of another: how a terminal becomes the stdin, stdout and stderr of a process.', man: 'man 2 dup2' },
   unlockPty: {
     why: 'Unlocks the slave side of a new pseudo-terminal so it can be opened (unlockpt(3) is this ioctl).',

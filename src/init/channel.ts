@@ -6,7 +6,7 @@
  * see the host's mounts.
  */
 import * as fs from 'node:fs';
-import type { Bootstrap, ExecBootstrap, InitMessage } from '../runtime/messages';
+import type { Bootstrap, Continue, ExecBootstrap, InitMessage } from '../runtime/messages';
 import { sleepSync, writeFully } from '../output';
 
 export class InitChannel {
@@ -51,17 +51,27 @@ export class InitChannel {
     this.fd = -1;
   }
 
+  /** Block until the runtime says to go on (after the createRuntime hooks). */
+  receiveContinue(): void {
+    const message = this.receiveLine() as unknown as Continue;
+    if (message.type !== 'continue') throw new Error(`expected "continue" from the runtime, got ${JSON.stringify(message.type)}`);
+  }
+
   /** Block until the runtime sends the bootstrap line. */
   receiveBootstrap(): Bootstrap | ExecBootstrap {
+    return this.receiveLine() as Bootstrap | ExecBootstrap;
+  }
+
+  private receiveLine(): { type: string } {
     const buffer = Buffer.alloc(4096);
     while (!this.pending.includes('\n')) {
       const n = this.readSome(buffer);
-      if (n === 0) throw new Error('the runtime closed the sync socket before sending the bootstrap');
+      if (n === 0) throw new Error('the runtime closed the sync socket');
       this.pending += buffer.toString('utf8', 0, n);
     }
     const line = this.pending.slice(0, this.pending.indexOf('\n'));
     this.pending = this.pending.slice(line.length + 1);
-    return JSON.parse(line) as Bootstrap | ExecBootstrap;
+    return JSON.parse(line) as { type: string };
   }
 
   /** One blocking read: the bytes read, 0 at end of file. A non-blocking fd is waited on. */

@@ -25,6 +25,7 @@ import { prepareRootfs, pivotToRootfs, finishRootfs } from './rootfs';
 import { execProgram, findProgram } from './program';
 import { execInContainer } from './join';
 import { makeTerminal } from './terminal';
+import { runHooks } from '../runtime/hooks';
 import { mark } from '../log';
 
 const SYNC_FD = 3;
@@ -47,6 +48,12 @@ function main(): void {
     enterNamespaces(k, spec);
     k.because('process', 'The runtime sets permissions itself while it builds the rootfs; the config\'s umask comes at start.').umask(0);
     prepareRootfs(k, spec, boot);
+    // The namespaces and mounts exist, pivot_root has not happened: the hooks' moment.
+    if (boot.runtimeHooks) {
+      channel.send({ type: 'createRuntime' });
+      channel.receiveContinue();
+    }
+    if (boot.hookState) runHooks(k, 'createContainer', spec.hooks?.createContainer, boot.hookState);
     // exec.fifo lives in the state dir, which will be out of reach after pivot_root: keep a
     // handle on it (O_PATH opens without reading or writing, so it does not block).
     const fifo = k.because('exec.fifo', 'A handle on exec.fifo, to reach it through /proc/self/fd after pivot_root.').open(
@@ -73,6 +80,7 @@ function main(): void {
       ).open(`/proc/self/fd/${fifo}`, fs.constants.O_WRONLY, 0),
     );
     mark('init: exec.fifo opened by start');
+    if (boot.hookState) runHooks(k, 'startContainer', spec.hooks?.startContainer, { ...boot.hookState, status: 'created' });
     execProgram(k, spec, program, terminal);
   } catch (err) {
     const hint = err instanceof UserError ? err.hint : undefined;

@@ -54,6 +54,8 @@ export class FakeKernel {
         return this.nextFd++;
       case 'ptyNumber':
         return 0;
+      case 'runToEnd':
+        return { status: 0, signal: null, timedOut: false, output: '' };
       case 'umask': {
         const previous = this.mask;
         this.mask = args[0] as number;

@@ -3,7 +3,7 @@
  * instead of numbers, so a learner can look the call up in its man page.
  */
 import { CLONE, MS, MNT, LOCK, PR, RLIMIT, flagNames } from './constants';
-import type { KernelCall, SpawnRequest } from './kernel';
+import type { KernelCall, RunRequest, SpawnRequest } from './kernel';
 
 const q = (s: unknown) => (s === null || s === undefined ? 'NULL' : JSON.stringify(s));
 const octal = (n: number) => '0' + n.toString(8);
@@ -57,6 +57,8 @@ const FORMATS: Record<KernelCall, Formatter> = {
   ptyNumber: (fd) => `ioctl(${fd}, TIOCGPTN)`,
   setWindowSize: (fd, rows, columns) => `ioctl(${fd}, TIOCSWINSZ, {rows: ${rows}, columns: ${columns}})`,
   setControllingTerminal: (fd) => `ioctl(${fd}, TIOCSCTTY, 0)`,
+  runToEnd: (req: RunRequest) =>
+    `run ${req.argv.map((a) => (/\s/.test(a) ? q(a) : a)).join(' ')} (stdin: the container's state${req.timeoutMs ? `, timeout ${req.timeoutMs / 1000} s` : ''})`,
   spawn: (req: SpawnRequest) => `spawn ${[req.file, ...req.args].map((a) => (/\s/.test(a) ? q(a) : a)).join(' ')}`,
   kill: (pid, sig: number) => `kill(${pid}, ${signalName(sig)})`,
   execve: (path, argv: string[], envp: string[]) =>

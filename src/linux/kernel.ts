@@ -14,6 +14,24 @@ import type { ChildProcess, StdioOptions } from 'node:child_process';
 import { errnoDescription } from './errno';
 import { formatCall } from './format';
 
+/** A program to run to its end (a hook): argv with argv[0], its environment, what it reads on stdin. */
+export interface RunRequest {
+  file: string;
+  argv: string[];
+  env: string[];
+  input: string;
+  /** Killed (SIGKILL) after this long; none when absent. */
+  timeoutMs?: number;
+}
+
+/** How it ended, and what it said. */
+export interface RunResult {
+  status: number | null;
+  signal: string | null;
+  timedOut: boolean;
+  output: string;
+}
+
 /** What to start for `spawn`: the program, its arguments, and which fds it inherits. */
 export interface SpawnRequest {
   file: string;
@@ -80,6 +98,8 @@ export interface KernelOps {
   // Processes.
   spawn(request: SpawnRequest): ChildProcess;
   kill(pid: number, signal: number): void;
+  /** Run a program to its end and wait for it (fork, execve, waitpid): the hooks. */
+  runToEnd(request: RunRequest): RunResult;
   execve(path: string, argv: string[], envp: string[]): never;
 }
 
@@ -95,7 +115,7 @@ const CALLS: Record<KernelCall, true> = {
   rmdir: true, chdir: true, sethostname: true, setdomainname: true, umask: true, setrlimit: true,
   setgroups: true, setgid: true, setuid: true, prctl: true, resetSignal: true, setCloexec: true, closeRangeCloexec: true,
   flock: true, socketpair: true, connectUnix: true, sendFd: true, receiveFd: true, dup2: true, unlockPty: true, ptyNumber: true,
-  setWindowSize: true, setControllingTerminal: true, spawn: true, kill: true, execve: true,
+  setWindowSize: true, setControllingTerminal: true, spawn: true, runToEnd: true, kill: true, execve: true,
 };
 export const KERNEL_CALLS = Object.keys(CALLS) as KernelCall[];
 
@@ -189,6 +209,10 @@ function describeResult(call: KernelCall, value: unknown): string {
   if (call === 'open') return `fd ${value}`;
   if (call === 'socketpair') return `fds ${(value as number[]).join(' and ')}`;
   if (call === 'connectUnix' || call === 'receiveFd') return `fd ${value}`;
+  if (call === 'runToEnd') {
+    const r = value as RunResult;
+    return r.timedOut ? 'timed out, killed' : r.signal ? `killed by ${r.signal}` : `exit code ${r.status}`;
+  }
   if (call === 'ptyNumber') return `${value} (the slave is /dev/pts/${value})`;
   if (call === 'umask') return `0o${(value as number).toString(8)} (the previous mask)`;
   return '0';

@@ -11,7 +11,7 @@ import { loadLibc, type Libc } from './libc';
 import { errnoName } from './errno';
 import { AF_UNIX, CLOSE_RANGE, F_GETFD, F_SETFD, FD_CLOEXEC, SCM_RIGHTS, SOCK, SOL_SOCKET, TIOC } from './constants';
 import { formatCall } from './format';
-import { KernelError, type KernelCall, type KernelOps, type SpawnRequest } from './kernel';
+import { KernelError, type KernelCall, type KernelOps, type RunRequest, type RunResult, type SpawnRequest } from './kernel';
 
 export class LinuxKernel implements KernelOps {
   private get c(): Libc {
@@ -216,6 +216,23 @@ export class LinuxKernel implements KernelOps {
   }
   setControllingTerminal(fd: number): void {
     this.check('setControllingTerminal', [fd], this.c.ioctlInt(fd, TIOC.SCTTY, 0));
+  }
+  runToEnd(request: RunRequest): RunResult {
+    const { spawnSync } = require('node:child_process') as typeof import('node:child_process');
+    const env = Object.fromEntries(request.env.map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)]));
+    const r = spawnSync(request.file, request.argv.slice(1), {
+      argv0: request.argv[0],
+      env,
+      input: request.input,
+      timeout: request.timeoutMs,
+      killSignal: 'SIGKILL',
+      stdio: ['pipe', 'pipe', 'pipe'],
+      encoding: 'utf8',
+    });
+    const code = (r.error as NodeJS.ErrnoException | undefined)?.code;
+    const timedOut = code === 'ETIMEDOUT';
+    if (code && !timedOut) throw new KernelError('runToEnd', code, formatCall('runToEnd', [request]));
+    return { status: r.status, signal: r.signal, timedOut, output: `${r.stdout ?? ''}${r.stderr ?? ''}` };
   }
   spawn(request: SpawnRequest) {
     // Loaded here, not at the top: only create and run spawn, and the module costs a few ms to load.

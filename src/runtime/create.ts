@@ -19,7 +19,8 @@ import { log, mark } from '../log';
 import { openCgroup, type Cgroup } from '../linux/cgroups';
 import type { Kernel } from '../linux/kernel';
 import { loadBundle } from '../oci/bundle';
-import type { Spec } from '../oci/spec';
+import type { Spec, State } from '../oci/spec';
+import { hasRuntimeHooks, runHooks } from './hooks';
 import { validateContainerId } from './container-id';
 import type { RuntimeContext } from './context';
 import { InitConnection } from './init-connection';
@@ -71,6 +72,7 @@ export async function create(ctx: RuntimeContext, id: string, options: CreateOpt
     annotations: spec.annotations,
     creating: true,
     created: new Date().toISOString(),
+    ...(spec.hooks?.poststart || spec.hooks?.poststop ? { hooks: { poststart: spec.hooks.poststart, poststop: spec.hooks.poststop } } : {}),
   };
   let init: ChildProcess | undefined;
   let cgroup: Cgroup | undefined;
@@ -128,7 +130,27 @@ export async function create(ctx: RuntimeContext, id: string, options: CreateOpt
     mark('create: init booted');
     cgroup.addProcess(init.pid!, 'late');
     mark('create: init in its late cgroups');
-    connection.send({ type: 'bootstrap', stateDir: container.dir, bundle, rootfs, hostMountNs: mountNamespaceInode(), console: consoleSocket !== undefined });
+    // What hooks read on stdin: the state as it is while the container is being made.
+    const hookState: State | undefined = spec.hooks
+      ? { ociVersion: spec.ociVersion, id, status: 'creating', pid: init.pid, bundle, ...(spec.annotations ? { annotations: spec.annotations } : {}) }
+      : undefined;
+    const runtimeHooks = hasRuntimeHooks(spec.hooks);
+    connection.send({
+      type: 'bootstrap',
+      stateDir: container.dir,
+      bundle,
+      rootfs,
+      hostMountNs: mountNamespaceInode(),
+      console: consoleSocket !== undefined,
+      hookState,
+      runtimeHooks,
+    });
+    if (runtimeHooks) {
+      await connection.expect('createRuntime');
+      runHooks(k, 'prestart', spec.hooks!.prestart, hookState!);
+      runHooks(k, 'createRuntime', spec.hooks!.createRuntime, hookState!);
+      connection.send({ type: 'continue' });
+    }
     await connection.expect('ready');
     mark('create: init ready');
     connection.release();

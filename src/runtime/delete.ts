@@ -7,6 +7,7 @@ import { UserError } from '../errors';
 import { cgroupFromPlacement } from '../linux/cgroups';
 import type { RuntimeContext } from './context';
 import { mark } from '../log';
+import { hookState, runHooks } from './hooks';
 import { sendIgnoringGone } from './kill';
 import { deriveStatus, processStartTime } from './status';
 import type { SavedState } from './state-store';
@@ -34,6 +35,9 @@ export async function deleteContainer(ctx: RuntimeContext, id: string, force: bo
     }
     if (state.cgroup) cgroupFromPlacement(ctx.kernel.because('cleanup'), state.cgroup).destroy();
     mark('delete: cgroup removed');
+    if (state.hooks?.poststop) {
+      runHooks(ctx.kernel, 'poststop', state.hooks.poststop, hookState(state, 'stopped'), (message) => ctx.warn(`delete ${id}: ${message}`));
+    }
     container.remove();
     mark('delete: state dir removed');
   } finally {

@@ -11,9 +11,9 @@ import { UserError } from '../errors';
 import { log } from '../log';
 import type { Step } from '../linux/kernel';
 import { writeFully } from '../output';
-import { MessageDecoder, type Bootstrap, type ExecBootstrap, type InitMessage } from './messages';
+import { MessageDecoder, type Bootstrap, type Continue, type ExecBootstrap, type InitMessage } from './messages';
 
-type Waited = 'booted' | 'ready';
+type Waited = 'booted' | 'ready' | 'createRuntime';
 
 export class InitConnection {
   private readonly decoder = new MessageDecoder<InitMessage>();
@@ -54,7 +54,7 @@ export class InitConnection {
     throw await this.diedSilently();
   }
 
-  send(message: Bootstrap | ExecBootstrap): void {
+  send(message: Bootstrap | ExecBootstrap | Continue): void {
     writeFully(this.fd, JSON.stringify(message) + '\n');
   }
 

@@ -7,7 +7,7 @@
  * terminal itself: its steps and errors come here, and the runtime prints them in order.
  */
 import type { Step } from '../linux/kernel';
-import type { Process } from '../oci/spec';
+import type { Process, State } from '../oci/spec';
 
 /** Runtime -> init: everything the init needs to know that is not in config.json. */
 export interface Bootstrap {
@@ -25,6 +25,15 @@ export interface Bootstrap {
   hostMountNs: number;
   /** process.terminal: the console socket is the init's fd 4; the pty's master goes there. */
   console?: boolean;
+  /** The state hooks read on stdin (status and pid filled in); present when there are hooks. */
+  hookState?: State;
+  /** There are createRuntime (or prestart) hooks: stop before pivot_root for the runtime to run them. */
+  runtimeHooks?: boolean;
+}
+
+/** Runtime -> init: the createRuntime hooks have run; go on. */
+export interface Continue {
+  type: 'continue';
 }
 
 /**
@@ -56,6 +65,8 @@ export type InitMessage =
   | { type: 'step'; step: Step }
   /** Create's part is done: the init blocks on exec.fifo until `start`. */
   | { type: 'ready' }
+  /** The namespaces and mounts exist: the runtime runs the createRuntime hooks now, then says continue. */
+  | { type: 'createRuntime' }
   /** Something failed; the init exits after sending this. */
   | { type: 'error'; message: string; hint?: string };
 

@@ -35,8 +35,5 @@ export function notApplied(spec: Spec): string[] {
       if (!applied.includes(key)) found.push(`linux.resources.${group}.${key}: not applied yet`);
     }
   }
-  if (spec.hooks && Object.values(spec.hooks).some((list) => Array.isArray(list) && list.length > 0)) {
-    found.push('hooks: not run yet');
-  }
   return found.map((message) => `config.json: ${message}`);
 }

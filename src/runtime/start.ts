@@ -11,6 +11,7 @@ import * as fs from 'node:fs';
 import { UserError } from '../errors';
 import type { RuntimeContext } from './context';
 import { mark } from '../log';
+import { hookState, runHooks } from './hooks';
 import { MessageDecoder, type InitMessage } from './messages';
 import { deriveStatus, initAlive } from './status';
 import type { SavedState } from './state-store';
@@ -48,6 +49,9 @@ export async function start(ctx: RuntimeContext, id: string): Promise<void> {
       throw new UserError(`the container's program did not start: ${error.message}`, error.hint);
     }
     ctx.narrator?.say(`execve succeeded: the program now runs as the container's PID 1 (host pid ${state.pid}).`);
+    if (state.hooks?.poststart) {
+      runHooks(ctx.kernel, 'poststart', state.hooks.poststart, hookState(state, 'running'), (message) => ctx.warn(`start ${id}: ${message}`));
+    }
   } finally {
     unlock();
   }

@@ -17,7 +17,7 @@ import { log } from '../log';
 import { LOCK } from '../linux/constants';
 import type { Kernel } from '../linux/kernel';
 import type { CgroupPlacement } from '../linux/cgroups';
-import type { Spec } from '../oci/spec';
+import type { Hooks, Spec } from '../oci/spec';
 import { validateContainerId } from './container-id';
 
 export const DEFAULT_ROOT = '/run/nk-runtime';
@@ -37,6 +37,8 @@ export interface SavedState {
   creating?: boolean;
   cgroup?: CgroupPlacement;
   created: string;
+  /** The config's poststart and poststop hooks, kept here so start and delete need not read the config. */
+  hooks?: Pick<Hooks, 'poststart' | 'poststop'>;
 }
 
 export class ContainerDir {
