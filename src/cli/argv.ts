@@ -49,6 +49,7 @@ const EXEC: Options = {
   '--pid-file': { key: 'pid-file' },
   '--tty': { key: 'tty', flag: true },
   '--console-socket': { key: 'console-socket' },
+  '--preserve-fds': { key: 'preserve-fds' },
   '-t': { key: 'tty', flag: true },
 };
 

@@ -18,7 +18,7 @@ import type { InitChannel } from './channel';
 const JOIN_ORDER = ['ipc', 'uts', 'network', 'cgroup', 'mount'];
 const PROC_NAME: Record<string, string> = { ipc: 'ipc', uts: 'uts', network: 'net', cgroup: 'cgroup', mount: 'mnt' };
 
-export function execInContainer(k: Kernel, boot: ExecBootstrap, channel: InitChannel): never {
+export function execInContainer(k: Kernel, boot: ExecBootstrap, channel: InitChannel, fds: { preserved: number; console: number }): never {
   const joined = JOIN_ORDER.filter((type) => boot.namespaces.includes(type)).map((type) => {
     const file = `/proc/${boot.containerPid}/ns/${PROC_NAME[type]}`;
     return { type, fd: k.because(`exec: ${type} namespace`, `The container's ${type} namespace, opened while /proc is still the host's.`).open(file, fs.constants.O_RDONLY, 0) };
@@ -34,6 +34,10 @@ export function execInContainer(k: Kernel, boot: ExecBootstrap, channel: InitCha
   }
   const spec = { process: boot.process };
   const program = findProgram(spec);
-  const terminal = boot.console ? makeTerminal(k, boot.process) : undefined;
-  return execProgram(k, spec, program, terminal, boot.waitForRuntimeExit ? () => channel.waitUntilClosed() : undefined);
+  const terminal = boot.console ? makeTerminal(k, boot.process, fds.console) : undefined;
+  return execProgram(k, spec, program, {
+    terminal,
+    preservedFds: fds.preserved,
+    beforeExecve: boot.waitForRuntimeExit ? () => channel.waitUntilClosed() : undefined,
+  });
 }

@@ -28,10 +28,19 @@ import { makeTerminal } from './terminal';
 import { runHooks } from '../runtime/hooks';
 import { mark } from '../log';
 
-const SYNC_FD = 3;
+/**
+ * Our fds, as the runtime spawned us (spawn-init.ts): 0-2, then N fds to preserve for the program
+ * (--preserve-fds), then the sync socket, then the console socket if there is one. N is our last
+ * argument.
+ */
+function helperFds() {
+  const preserved = Number(process.argv[process.argv.length - 1]) || 0;
+  return { preserved, sync: 3 + preserved, console: 4 + preserved };
+}
+export const fds = helperFds();
 
 function main(): void {
-  const channel = new InitChannel(SYNC_FD);
+  const channel = new InitChannel(fds.sync);
   try {
     // After pivot_root (or joining a container's mounts) nothing of the runtime can be loaded any
     // more: load it all now.
@@ -42,7 +51,7 @@ function main(): void {
     const boot = channel.receiveBootstrap();
     mark('init: bootstrap received');
     const k = observe(new LinuxKernel(), boot.type === 'exec' ? 'exec' : 'init', (step: Step) => channel.send({ type: 'step', step }));
-    if (boot.type === 'exec') return execInContainer(k, boot, channel);
+    if (boot.type === 'exec') return execInContainer(k, boot, channel, fds);
     const spec = JSON.parse(fs.readFileSync(`${boot.stateDir}/config.json`, 'utf8')) as Spec;
 
     enterNamespaces(k, spec);
@@ -68,7 +77,7 @@ function main(): void {
     // After sysctl: /proc/sys is among the read-only paths.
     finishRootfs(k, spec);
     const program = findProgram(spec);
-    const terminal = boot.console ? makeTerminal(k, spec.process!) : undefined;
+    const terminal = boot.console ? makeTerminal(k, spec.process!, fds.console) : undefined;
     channel.send({ type: 'ready' });
     mark('init: ready');
 
@@ -81,7 +90,7 @@ function main(): void {
     );
     mark('init: exec.fifo opened by start');
     if (boot.hookState) runHooks(k, 'startContainer', spec.hooks?.startContainer, { ...boot.hookState, status: 'created' });
-    execProgram(k, spec, program, terminal);
+    execProgram(k, spec, program, { terminal, preservedFds: fds.preserved });
   } catch (err) {
     const hint = err instanceof UserError ? err.hint : undefined;
     try {

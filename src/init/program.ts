@@ -50,12 +50,17 @@ export function findProgram(spec: Pick<Spec, 'process'>): string {
   );
 }
 
-/**
- * `terminal` is the slave of the pty made during create (terminal.ts), when process.terminal asks
- * for one. `beforeExecve` runs after every step but the last: the exec helper may wait there
- * (join.ts).
- */
-export function execProgram(k: Kernel, spec: Pick<Spec, 'process'>, program: string, terminal?: number, beforeExecve?: () => void): never {
+export interface ProgramFds {
+  /** The slave of the pty made during create (terminal.ts), when process.terminal asks for one. */
+  terminal?: number;
+  /** --preserve-fds N: fds 3 to 2+N go to the program as they are. */
+  preservedFds?: number;
+  /** Runs after every step but the last: the exec helper may wait there (join.ts). */
+  beforeExecve?: () => void;
+}
+
+export function execProgram(k: Kernel, spec: Pick<Spec, 'process'>, program: string, fds: ProgramFds = {}): never {
+  const { terminal, preservedFds = 0, beforeExecve } = fds;
   const p = spec.process!;
   (p.rlimits ?? []).forEach((r, i) => {
     k.because(`process.rlimits[${i}]`).setrlimit(RLIMIT[r.type], rlimitValue(r.soft), rlimitValue(r.hard));
@@ -77,7 +82,13 @@ export function execProgram(k: Kernel, spec: Pick<Spec, 'process'>, program: str
   for (const fd of [0, 1, 2]) {
     k.because('process', 'The program must inherit the standard fds, and Node marks them close-on-exec when it starts: clear the flag.').setCloexec(fd, false);
   }
-  k.because('process', 'Everything above fd 2 is the runtime\'s (the sync socket, exec.fifo, the engine\'s own pipes and epoll fds): none of it may reach the program (the class of runc CVE-2024-21626).').closeRangeCloexec(3);
+  for (let fd = 3; fd < 3 + preservedFds; fd++) {
+    k.because('--preserve-fds', 'An fd the caller asked to pass on to the program, as it is.').setCloexec(fd, false);
+  }
+  k.because(
+    'process',
+    `Everything above fd ${2 + preservedFds} is the runtime's (the sync socket, exec.fifo, the engine's own pipes and epoll fds): none of it may reach the program (the class of runc CVE-2024-21626).`,
+  ).closeRangeCloexec(3 + preservedFds);
   beforeExecve?.();
   mark('init: execve');
   return k.because('process.args').execve(program, p.args!, p.env ?? []);

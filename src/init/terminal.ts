@@ -14,11 +14,11 @@ import { O_NOCTTY } from '../linux/constants';
 import type { Kernel } from '../linux/kernel';
 import type { Process } from '../oci/spec';
 
-/** The init's fd for the console socket: the runtime passes it after the sync socket (fd 3). */
-export const CONSOLE_SOCKET_FD = 4;
-
-/** Make the pty and hand its master over; returns the slave's fd, for attachTerminal. */
-export function makeTerminal(k: Kernel, process: Pick<Process, 'consoleSize'>): number {
+/**
+ * Make the pty and hand its master over the console socket (`consoleSocket`, an fd the runtime
+ * passed, right after the sync socket); returns the slave's fd, for attachTerminal.
+ */
+export function makeTerminal(k: Kernel, process: Pick<Process, 'consoleSize'>, consoleSocket: number): number {
   const t = k.because('process.terminal');
   const master = k.because('process.terminal', 'Opening /dev/ptmx makes a new pseudo-terminal in this devpts and returns its master side.').open(
     '/dev/ptmx',
@@ -35,12 +35,12 @@ export function makeTerminal(k: Kernel, process: Pick<Process, 'consoleSize'>): 
   const size = process.consoleSize;
   if (size) k.because('process.consoleSize').setWindowSize(slave, size.height, size.width);
   k.because('--console-socket', 'The master side goes to whoever listens on the console socket: they read what the program writes, and type into it.').sendFd(
-    CONSOLE_SOCKET_FD,
+    consoleSocket,
     master,
   );
   // The listener has its own copy now.
   t.close(master);
-  t.close(CONSOLE_SOCKET_FD);
+  t.close(consoleSocket);
   return slave;
 }
 

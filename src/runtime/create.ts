@@ -41,6 +41,8 @@ export interface CreateOptions {
    * The init sends the master to a socket pair of ours, and create returns it.
    */
   proxyTerminal?: boolean;
+  /** --preserve-fds N: our fds 3 to 2+N reach the program as they are. */
+  preserveFds?: number;
 }
 
 export interface Created {
@@ -94,7 +96,7 @@ export async function create(ctx: RuntimeContext, id: string, options: CreateOpt
         k,
         pidNamespaceOf(spec),
         'The init: a new process of this runtime (Node, or the single executable) that will set up the container from inside, then become its program.',
-        consoleSocket,
+        { consoleSocket, preserveFds: options.preserveFds },
       );
     } finally {
       if (consoleSocket !== undefined) k.close(consoleSocket);

@@ -39,6 +39,8 @@ export interface ExecOptions {
   tty: boolean;
   /** A unix socket to send the terminal's master to, when the process has a terminal. */
   consoleSocket?: string;
+  /** --preserve-fds N: our fds 3 to 2+N reach the command as they are. */
+  preserveFds?: number;
 }
 
 export async function exec(ctx: RuntimeContext, id: string, options: ExecOptions): Promise<number> {
@@ -68,7 +70,7 @@ export async function exec(ctx: RuntimeContext, id: string, options: ExecOptions
       k,
       { field: 'exec', path: `/proc/${state.pid}/ns/pid` },
       "The exec helper: a new process of this runtime, born in the container's PID namespace, that will join its other namespaces and become the command.",
-      consoleSocket,
+      { consoleSocket, preserveFds: options.preserveFds },
     );
   } finally {
     if (consoleSocket !== undefined) k.close(consoleSocket);

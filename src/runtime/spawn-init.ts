@@ -27,17 +27,35 @@ export interface Helper {
   socket: number;
 }
 
-/** `consoleSocket`: an fd connected to a console socket, given to the helper as its fd 4. */
-export function spawnHelper(k: Kernel, target: PidNamespaceTarget | undefined, why: string, consoleSocket?: number): Helper {
+/** What the helper gets besides its stdio and the sync socket. */
+export interface HelperFds {
+  /** An fd connected to a console socket (process.terminal). */
+  consoleSocket?: number;
+  /** --preserve-fds N: our fds 3 to 3+N-1 go to the helper (and on to the program) as they are. */
+  preserveFds?: number;
+}
+
+/**
+ * The helper's fds: 0-2, then the N preserved ones (3 to 2+N), then the sync socket (3+N), then
+ * the console socket (4+N). It learns N from its last argument (see helperFds in init/main.ts).
+ */
+export function spawnHelper(k: Kernel, target: PidNamespaceTarget | undefined, why: string, fds: HelperFds = {}): Helper {
+  const { consoleSocket, preserveFds = 0 } = fds;
+  const preserved = Array.from({ length: preserveFds }, (_, i) => 3 + i);
   const [ours, theirs] = k.because('process', 'The sync socket: we keep one end; the helper gets the other as its fd 3.').socketpair();
   try {
     const child = spawnInNamespace(k, target, () =>
       k.because('process', why).spawn({
-        ...helperCommand(),
+        ...helperCommand(preserveFds),
         // With a terminal the program's stdio will be the terminal; until then the helper holds
         // /dev/null, not ours: a caller that reads our output to its end (containerd's shim
         // does) would otherwise wait as long as the container lives.
-        stdio: consoleSocket === undefined ? ['inherit', 'inherit', 'inherit', theirs] : ['ignore', 'ignore', 'ignore', theirs, consoleSocket],
+        stdio: [
+          ...(consoleSocket === undefined ? ['inherit' as const, 'inherit' as const, 'inherit' as const] : ['ignore' as const, 'ignore' as const, 'ignore' as const]),
+          ...preserved,
+          theirs,
+          ...(consoleSocket === undefined ? [] : [consoleSocket]),
+        ],
         // Nothing of our environment: the init's program gets process.env of the config only.
         env: process.env.NK_TIMING ? { NK_TIMING: process.env.NK_TIMING } : {},
         detached: true,
@@ -80,7 +98,7 @@ function spawnInNamespace(k: Kernel, target: PidNamespaceTarget | undefined, spa
  * the CLI. As the single executable: that executable again, told by its first argument to be the
  * init (see src/main.ts).
  */
-function helperCommand(): { file: string; args: string[] } {
+function helperCommand(preserveFds: number): { file: string; args: string[] } {
   const args = isSingleExecutable ? [INIT_ARGUMENT] : [path.join(__dirname, '..', 'init', 'main.js')];
-  return { file: process.execPath, args };
+  return { file: process.execPath, args: [...args, String(preserveFds)] };
 }

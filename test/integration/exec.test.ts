@@ -3,6 +3,7 @@ import t from 'tap';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Sandbox, skipReason } from './harness';
+import { spawnSync } from 'node:child_process';
 
 const skip = skipReason();
 if (skip) t.plan(0, skip);
@@ -107,4 +108,22 @@ t.test('create options that cannot apply are refused, and leave nothing', async 
   t.equal(box.run(['list', '--format', 'json']).stdout, '[]\n');
   const accepted = box.run(['run', '--no-new-keyring', '--bundle', bundle, id('kr')]);
   t.equal(accepted.status, 0, '--no-new-keyring is accepted: it is what nk-runtime does anyway');
+});
+
+t.test('--preserve-fds N: fds 3 to 2+N reach the program (run) and an exec\'d command, and nothing above them', async (t) => {
+  const box = new Sandbox(t);
+  const out = path.join(box.dir, 'fd3.out');
+  const input = path.join(box.dir, 'fd4.in');
+  fs.writeFileSync(input, 'read-from-fd-4\n');
+  const bundle = box.shell('echo written-to-fd-3 >&3; cat <&4; ls /proc/self/fd | sort -n | tr "\\n" " "');
+  // The shell opens fds 3 and 4 for nk-runtime, as podman does for socket activation.
+  const line = `${box.commandLine(['run', '--preserve-fds', '2', '--bundle', bundle, id('pf')])} 3>${out} 4<${input}`;
+  const r = spawnSync('sh', ['-c', line], { encoding: 'utf8' });
+  t.equal(r.status, 0, r.stderr);
+  t.match(r.stdout, 'read-from-fd-4');
+  t.match(r.stdout, /^read-from-fd-4\n0 1 2 3 4 5 $/m, 'fds 0-4, and 5 only for ls\'s own directory read');
+  t.equal(fs.readFileSync(out, 'utf8'), 'written-to-fd-3\n');
+  const bad = box.run(['run', '--preserve-fds', 'two', '--bundle', bundle, id('pfbad')]);
+  t.equal(bad.status, 1);
+  t.match(bad.stderr, '--preserve-fds two: must be a number of fds');
 });

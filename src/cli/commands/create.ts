@@ -1,7 +1,7 @@
 import type { Argv } from 'yargs';
 import { create } from '../../runtime/create';
 import { requireRoot, runCommand } from '../report';
-import { contextFor, refuseUnsupported, withBundle, withId, type Args } from './options';
+import { contextFor, preserveFds, refuseUnsupported, withBundle, withId, type Args } from './options';
 
 export const createCommand = {
   command: 'create <container-id>',
@@ -11,7 +11,7 @@ export const createCommand = {
     runCommand(`create ${args['container-id']}`, args, async () => {
       requireRoot();
       refuseUnsupported(args);
-      await create(contextFor(args), args['container-id'], { bundle: args.bundle, pidFile: args['pid-file'], consoleSocket: args['console-socket'] });
+      await create(contextFor(args), args['container-id'], { bundle: args.bundle, pidFile: args['pid-file'], consoleSocket: args['console-socket'], preserveFds: preserveFds(args['preserve-fds']) });
       // The init lives on without us; nothing else keeps this process, so end now.
       return 0;
     }),

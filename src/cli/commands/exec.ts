@@ -1,7 +1,7 @@
 import type { Argv } from 'yargs';
 import { exec } from '../../runtime/exec';
 import { requireRoot, runCommand } from '../report';
-import { contextFor, withId, type Args } from './options';
+import { contextFor, preserveFds, withId, type Args } from './options';
 
 export const execCommand = {
   command: 'exec <container-id> [command..]',
@@ -16,9 +16,10 @@ export const execCommand = {
       .option('detach', { alias: 'd', type: 'boolean', default: false, describe: 'do not wait for the command' })
       .option('pid-file', { type: 'string', describe: 'write the process\'s host pid to this file' })
       .option('tty', { alias: 't', type: 'boolean', default: false, describe: 'a terminal: shown here, or sent to --console-socket' })
-      .option('console-socket', { type: 'string', describe: 'send the terminal master fd to this unix socket' }),
+      .option('console-socket', { type: 'string', describe: 'send the terminal master fd to this unix socket' })
+      .option('preserve-fds', { type: 'string', describe: 'pass fds 3 to 2+N on to the command as they are' }),
   handler: (
-    args: Args<{ 'container-id': string; command?: string[]; process?: string; cwd?: string; env: string[]; user?: string; detach: boolean; 'pid-file'?: string; tty: boolean; 'console-socket'?: string }>,
+    args: Args<{ 'container-id': string; command?: string[]; process?: string; cwd?: string; env: string[]; user?: string; detach: boolean; 'pid-file'?: string; tty: boolean; 'console-socket'?: string; 'preserve-fds'?: string }>,
   ) =>
     runCommand(`exec ${args['container-id']}`, args, async () => {
       requireRoot();
@@ -32,6 +33,7 @@ export const execCommand = {
         pidFile: args['pid-file'],
         tty: args.tty,
         consoleSocket: args['console-socket'],
+        preserveFds: preserveFds(args['preserve-fds']),
       });
     }),
 };

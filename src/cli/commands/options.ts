@@ -22,13 +22,21 @@ export function withBundle<T>(y: Argv<T>) {
     .option('console-socket', { type: 'string', describe: 'send the terminal master fd to this unix socket (process.terminal)' })
     .option('no-pivot', { type: 'boolean', describe: 'chroot instead of pivot_root (not supported)' })
     .option('no-new-keyring', { type: 'boolean', describe: 'accepted: nk-runtime never makes a session keyring' })
-    .option('preserve-fds', { type: 'string', describe: 'pass N more fds after stdio (not supported yet)' });
+    .option('preserve-fds', { type: 'string', describe: 'pass fds 3 to 2+N on to the program as they are' });
 }
 
-/** runc's create options that nk-runtime cannot honour yet: each a clear error, not a silence. */
+/**
+ * --preserve-fds N: a count of fds. Whether 3 to 2+N are the caller's cannot be checked here: the
+ * engine (Node or Bun) opens fds of its own at start-up, in the first free numbers. As with runc,
+ * the caller must have them open.
+ */
+export function preserveFds(value: string | undefined): number {
+  if (value === undefined) return 0;
+  if (!/^\d+$/.test(String(value))) throw new UserError(`--preserve-fds ${value}: must be a number of fds (0 or more)`);
+  return Number(value);
+}
+
+/** runc's create options that nk-runtime cannot honour: each a clear error, not a silence. */
 export function refuseUnsupported(args: { 'console-socket'?: string; 'no-pivot'?: boolean; 'preserve-fds'?: string }): void {
   if (args['no-pivot']) throw new UserError('--no-pivot is not supported: nk-runtime always uses pivot_root');
-  if (args['preserve-fds'] !== undefined && Number(args['preserve-fds']) > 0) {
-    throw new UserError('--preserve-fds: passing extra fds is not supported yet');
-  }
 }

@@ -1,7 +1,7 @@
 import type { Argv } from 'yargs';
 import { run } from '../../runtime/run';
 import { requireRoot, runCommand } from '../report';
-import { contextFor, refuseUnsupported, withBundle, withId, type Args } from './options';
+import { contextFor, preserveFds, refuseUnsupported, withBundle, withId, type Args } from './options';
 
 export const runContainerCommand = {
   command: 'run <container-id>',
@@ -12,6 +12,6 @@ export const runContainerCommand = {
     runCommand(`run ${args['container-id']}`, args, async () => {
       requireRoot();
       refuseUnsupported(args);
-      return run(contextFor(args), args['container-id'], { bundle: args.bundle, pidFile: args['pid-file'], consoleSocket: args['console-socket'], detach: args.detach });
+      return run(contextFor(args), args['container-id'], { bundle: args.bundle, pidFile: args['pid-file'], consoleSocket: args['console-socket'], preserveFds: preserveFds(args['preserve-fds']), detach: args.detach });
     }),
 };
