@@ -13,6 +13,8 @@ export interface GlobalOptions {
   debug: boolean;
   log?: string;
   logFormat: string;
+  /** --systemd-cgroup (containerd's SystemdCgroup, podman's systemd cgroup manager). */
+  systemdCgroup?: boolean;
 }
 
 /** Run one command; on failure print `nk-runtime: <what>: <message>` and set exit code 1. */

@@ -43,6 +43,8 @@ export interface CreateOptions {
   proxyTerminal?: boolean;
   /** --preserve-fds N: our fds 3 to 2+N reach the program as they are. */
   preserveFds?: number;
+  /** --systemd-cgroup: the caller's cgroupsPath may name a systemd unit ("slice:prefix:name"). */
+  systemdCgroup?: boolean;
 }
 
 export interface Created {
@@ -57,6 +59,7 @@ export async function create(ctx: RuntimeContext, id: string, options: CreateOpt
   validateContainerId(id);
   const { spec, bundle, rootfs } = loadBundle(options.bundle);
   checkSupported(spec);
+  checkSystemdCgroup(spec, options.systemdCgroup);
   const proxy = spec.process!.terminal && !options.consoleSocket && options.proxyTerminal;
   if (!proxy) checkConsole(spec, options.consoleSocket);
   mark('create: bundle read and checked');
@@ -175,6 +178,21 @@ export async function create(ctx: RuntimeContext, id: string, options: CreateOpt
     throw err;
   } finally {
     unlock();
+  }
+}
+
+/**
+ * --systemd-cgroup asks for the container's cgroup to be a systemd unit, made by systemd over
+ * D-Bus. nk-runtime writes to cgroupfs itself and does not talk to systemd: a unit name as the
+ * cgroupsPath is refused rather than taken for a directory name.
+ */
+function checkSystemdCgroup(spec: Spec, systemdCgroup: boolean | undefined): void {
+  const wanted = spec.linux?.cgroupsPath;
+  if (systemdCgroup && wanted && /^[^/:]*:[^/:]*:[^/:]+$/.test(wanted)) {
+    throw new UserError(
+      `config.json: linux.cgroupsPath: "${wanted}" names a systemd unit (--systemd-cgroup), and nk-runtime makes cgroups through cgroupfs, not systemd`,
+      'configure the client for cgroupfs: containerd SystemdCgroup = false, podman --cgroup-manager cgroupfs',
+    );
   }
 }
 

@@ -291,6 +291,16 @@ t.test('a bind mount whose source does not exist: reported by create (by the ini
   failedCreate(t, box, id('bind'), b, `mounts[7] (bind on /mnt): bind source ${source} does not exist`);
 });
 
+t.test('--systemd-cgroup with a systemd unit as cgroupsPath: refused with what to configure instead', async (t) => {
+  const box = new Sandbox(t);
+  const b = bundle(box, (c) => (c.linux.cgroupsPath = 'system.slice:nk:abc'));
+  failedCreate(t, box, id('systemd'), b, 'config.json: linux.cgroupsPath: "system.slice:nk:abc" names a systemd unit (--systemd-cgroup)', ['--systemd-cgroup']);
+  t.match(box.run(['--systemd-cgroup', 'create', '--bundle', b, id('systemd2')]).stderr, 'hint: configure the client for cgroupfs: containerd SystemdCgroup = false');
+  const plain = bundle(box, () => undefined, 'plain');
+  const r = box.run(['--systemd-cgroup', 'run', '--bundle', plain, id('systemd3')]);
+  t.equal(r.status, 0, `--systemd-cgroup with a plain (or no) cgroupsPath: cgroupfs, as without it: ${r.stderr}`);
+});
+
 t.test('invalid IDs are refused by every command, and nothing is made', async (t) => {
   const box = new Sandbox(t);
   const b = bundle(box);

@@ -11,7 +11,7 @@ export const createCommand = {
     runCommand(`create ${args['container-id']}`, args, async () => {
       requireRoot();
       refuseUnsupported(args);
-      await create(contextFor(args), args['container-id'], { bundle: args.bundle, pidFile: args['pid-file'], consoleSocket: args['console-socket'], preserveFds: preserveFds(args['preserve-fds']) });
+      await create(contextFor(args), args['container-id'], { bundle: args.bundle, pidFile: args['pid-file'], consoleSocket: args['console-socket'], preserveFds: preserveFds(args['preserve-fds']), systemdCgroup: args.systemdCgroup });
       // The init lives on without us; nothing else keeps this process, so end now.
       return 0;
     }),

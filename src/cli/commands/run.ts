@@ -12,6 +12,6 @@ export const runContainerCommand = {
     runCommand(`run ${args['container-id']}`, args, async () => {
       requireRoot();
       refuseUnsupported(args);
-      return run(contextFor(args), args['container-id'], { bundle: args.bundle, pidFile: args['pid-file'], consoleSocket: args['console-socket'], preserveFds: preserveFds(args['preserve-fds']), detach: args.detach });
+      return run(contextFor(args), args['container-id'], { bundle: args.bundle, pidFile: args['pid-file'], consoleSocket: args['console-socket'], preserveFds: preserveFds(args['preserve-fds']), systemdCgroup: args.systemdCgroup, detach: args.detach });
     }),
 };
