@@ -57,6 +57,10 @@ export const CATALOG: Record<KernelCall, Explanation> = {
     why: 'Creates a device file: a name for a driver in the kernel, found by its major and minor numbers.',
     man: 'man 2 mknod',
   },
+  chroot: {
+    why: 'Changes the root directory of this process: "/" now means this directory. Unlike pivot_root the old root is still there, out of sight, and a process with CAP_SYS_CHROOT can climb out: --no-pivot only.',
+    man: 'man 2 chroot',
+  },
   symlink: { why: 'Creates a symbolic link.', man: 'man 2 symlink' },
   chown: { why: 'Sets the owner of a file.', man: 'man 2 chown' },
   writeFile: {

@@ -21,7 +21,7 @@ import { UserError } from '../errors';
 import type { Spec } from '../oci/spec';
 import { InitChannel } from './channel';
 import { enterNamespaces } from './namespaces';
-import { prepareRootfs, pivotToRootfs, finishRootfs } from './rootfs';
+import { prepareRootfs, pivotToRootfs, moveToRootfs, finishRootfs } from './rootfs';
 import { execProgram, findProgram } from './program';
 import { execInContainer } from './join';
 import { makeTerminal } from './terminal';
@@ -68,7 +68,8 @@ function main(): void {
     const fifo = k.because('exec.fifo', 'A handle on exec.fifo, to reach it through /proc/self/fd after pivot_root.').open(
       `${boot.stateDir}/exec.fifo`, O_PATH, 0,
     );
-    pivotToRootfs(k, boot.rootfs);
+    if (boot.noPivot) moveToRootfs(k, boot.rootfs);
+    else pivotToRootfs(k, boot.rootfs);
     if (spec.hostname !== undefined) k.because('hostname').sethostname(spec.hostname);
     if (spec.domainname !== undefined) k.because('domainname').setdomainname(spec.domainname);
     Object.entries(spec.linux?.sysctl ?? {}).forEach(([key, value]) => {

@@ -118,6 +118,35 @@ export function pivotToRootfs(k: Kernel, rootfs: string): void {
   k.because('root.path').chdir('/');
 }
 
+/**
+ * --no-pivot: the rootfs becomes "/" without pivot_root, for roots where pivot_root cannot work
+ * (the initramfs a machine booted from cannot be pivoted away from: man 2 pivot_root). As runc's
+ * msMoveRoot: detach every mount outside the rootfs, move the rootfs mount onto "/", chroot into
+ * it. Weaker than pivot_root: the old root stays underneath, and a process with CAP_SYS_CHROOT
+ * can climb out of a chroot. That is why it is not the default.
+ */
+export function moveToRootfs(k: Kernel, rootfs: string): void {
+  const mountPoints = fs
+    .readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => line.split(' ')[4]);
+  const inside = (p: string, dir: string) => p === dir || p.startsWith(dir.endsWith('/') ? dir : `${dir}/`);
+  // Deepest first; not the rootfs or what is in it, nor its parents ("/", the bundle's mount).
+  for (const point of [...new Set(mountPoints)].reverse()) {
+    if (inside(point, rootfs) || inside(rootfs, point)) continue;
+    try {
+      k.because('--no-pivot', 'A mount outside the rootfs: detached, so that the container cannot reach it once the rootfs is "/".').umount2(point, MNT.DETACH);
+    } catch {
+      // already gone with its parent
+    }
+  }
+  k.because('--no-pivot').chdir(rootfs);
+  k.because('--no-pivot', 'MS_MOVE puts the rootfs mount at "/" of this mount namespace, on top of the old root.').mount(rootfs, '/', null, MS.MOVE, null);
+  k.because('--no-pivot', 'The moved mount becomes our root directory; the old root is underneath, out of reach of paths.').chroot('.');
+  k.because('--no-pivot').chdir('/');
+}
+
 /** Step 6: what is done from inside, once `/` is the rootfs and /proc is the container's own. */
 export function finishRootfs(k: Kernel, spec: Spec): void {
   (spec.linux?.maskedPaths ?? []).forEach((p, i) => maskPath(k.because(`linux.maskedPaths[${i}]`), p));

@@ -35,6 +35,7 @@ const FORMATS: Record<KernelCall, Formatter> = {
   writeFile: (path, data: string) => `write(${q(path)}, ${q(data.length > 60 ? data.slice(0, 57) + '...' : data)})`,
   rmdir: (path) => `rmdir(${q(path)})`,
   chdir: (path) => `chdir(${q(path)})`,
+  chroot: (path) => `chroot(${q(path)})`,
   sethostname: (name) => `sethostname(${q(name)})`,
   setdomainname: (name) => `setdomainname(${q(name)})`,
   umask: (mask: number) => `umask(${octal(mask)})`,

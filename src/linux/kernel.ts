@@ -61,6 +61,8 @@ export interface KernelOps {
   writeFile(path: string, data: string): void;
   rmdir(path: string): void;
   chdir(path: string): void;
+  /** Make `path` this process's root directory. */
+  chroot(path: string): void;
   // Identity and limits of the process.
   sethostname(name: string): void;
   setdomainname(name: string): void;
@@ -112,7 +114,7 @@ export type KernelCall = keyof KernelOps;
 const CALLS: Record<KernelCall, true> = {
   unshare: true, setns: true, mount: true, umount2: true, pivotRoot: true, open: true, close: true,
   mkdirAll: true, mkfifo: true, mknod: true, symlink: true, chown: true, writeFile: true,
-  rmdir: true, chdir: true, sethostname: true, setdomainname: true, umask: true, setrlimit: true,
+  rmdir: true, chdir: true, chroot: true, sethostname: true, setdomainname: true, umask: true, setrlimit: true,
   setgroups: true, setgid: true, setuid: true, prctl: true, resetSignal: true, setCloexec: true, closeRangeCloexec: true,
   flock: true, socketpair: true, connectUnix: true, sendFd: true, receiveFd: true, dup2: true, unlockPty: true, ptyNumber: true,
   setWindowSize: true, setControllingTerminal: true, spawn: true, runToEnd: true, kill: true, execve: true,

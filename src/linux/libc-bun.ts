@@ -31,6 +31,7 @@ export function loadBunLibc(): Libc {
     mkfifo: { args: ['ptr', 'u32'], returns: 'i32' }, // int mkfifo(const char *path, mode_t mode)
     mknod: { args: ['ptr', 'u32', 'u64'], returns: 'i32' }, // int mknod(const char *path, mode_t mode, dev_t dev)
     chdir: { args: ['ptr'], returns: 'i32' }, // int chdir(const char *path)
+    chroot: { args: ['ptr'], returns: 'i32' }, // int chroot(const char *path)
     sethostname: { args: ['ptr', 'u64'], returns: 'i32' }, // int sethostname(const char *name, size_t len)
     setdomainname: { args: ['ptr', 'u64'], returns: 'i32' }, // int setdomainname(const char *name, size_t len)
     umask: { args: ['u32'], returns: 'u32' }, // mode_t umask(mode_t mask)
@@ -74,6 +75,7 @@ export function loadBunLibc(): Libc {
     mkfifo: (path: string, mode: number) => c.mkfifo(cstr(path), mode),
     mknod: (path: string, mode: number, dev: bigint) => c.mknod(cstr(path), mode, dev),
     chdir: (path: string) => c.chdir(cstr(path)),
+    chroot: (path: string) => c.chroot(cstr(path)),
     sethostname: (name: string, len: number) => c.sethostname(cstr(name), len),
     setdomainname: (name: string, len: number) => c.setdomainname(cstr(name), len),
     umask: c.umask,

@@ -14,7 +14,7 @@ type Fn = (...args: any[]) => any;
 
 export interface Libc {
   unshare: Fn; setns: Fn; mount: Fn; umount2: Fn; pivot_root: Fn; mkfifo: Fn; mknod: Fn;
-  chdir: Fn; sethostname: Fn; setdomainname: Fn; umask: Fn; setrlimit: Fn; setgroups: Fn;
+  chdir: Fn; chroot: Fn; sethostname: Fn; setdomainname: Fn; umask: Fn; setrlimit: Fn; setgroups: Fn;
   setgid: Fn; setuid: Fn; prctl: Fn; signal: Fn; fcntl: Fn; close_range: Fn; flock: Fn; socketpair: Fn; socket: Fn; connect: Fn; sendmsg: Fn; recvmsg: Fn; dup2: Fn; ioctlInt: Fn; ioctlPtr: Fn;
   /** The address of a buffer, to put inside a C struct (sendmsg's msghdr). */
   address: (buffer: Buffer) => bigint;
@@ -53,6 +53,7 @@ function bindKoffi(): Libc {
     mkfifo: lib.func('int mkfifo(const char *path, uint32_t mode)'),
     mknod: lib.func('int mknod(const char *path, uint32_t mode, uint64_t dev)'),
     chdir: lib.func('int chdir(const char *path)'),
+    chroot: lib.func('int chroot(const char *path)'),
     sethostname: lib.func('int sethostname(const char *name, size_t len)'),
     setdomainname: lib.func('int setdomainname(const char *name, size_t len)'),
     umask: lib.func('uint32_t umask(uint32_t mask)'),

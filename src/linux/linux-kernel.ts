@@ -85,6 +85,9 @@ export class LinuxKernel implements KernelOps {
   rmdir(path: string): void {
     this.fsCall('rmdir', [path], () => fs.rmdirSync(path));
   }
+  chroot(path: string): void {
+    this.check('chroot', [path], this.c.chroot(path));
+  }
   chdir(path: string): void {
     this.check('chdir', [path], this.c.chdir(path));
   }

@@ -45,6 +45,8 @@ export interface CreateOptions {
   preserveFds?: number;
   /** --systemd-cgroup: the caller's cgroupsPath may name a systemd unit ("slice:prefix:name"). */
   systemdCgroup?: boolean;
+  /** --no-pivot: chroot instead of pivot_root (for a rootfs on a ramdisk). */
+  noPivot?: boolean;
 }
 
 export interface Created {
@@ -149,6 +151,7 @@ export async function create(ctx: RuntimeContext, id: string, options: CreateOpt
       console: consoleSocket !== undefined,
       hookState,
       runtimeHooks,
+      noPivot: options.noPivot,
     });
     if (runtimeHooks) {
       await connection.expect('createRuntime');

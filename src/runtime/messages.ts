@@ -29,6 +29,8 @@ export interface Bootstrap {
   hookState?: State;
   /** There are createRuntime (or prestart) hooks: stop before pivot_root for the runtime to run them. */
   runtimeHooks?: boolean;
+  /** --no-pivot: MS_MOVE and chroot instead of pivot_root (rootfs.ts moveToRootfs). */
+  noPivot?: boolean;
 }
 
 /** Runtime -> init: the createRuntime hooks have run; go on. */

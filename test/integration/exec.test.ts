@@ -104,7 +104,6 @@ t.test('create options that cannot apply are refused, and leave nothing', async 
   const r = box.run(['create', '--console-socket', path.join(box.dir, 'pty.sock'), '--bundle', bundle, id('tty')]);
   t.equal(r.status, 1);
   t.match(r.stderr, '--console-socket is only for a terminal', 'a console socket without process.terminal');
-  t.equal(box.run(['create', '--no-pivot', '--bundle', bundle, id('np')]).status, 1);
   t.equal(box.run(['list', '--format', 'json']).stdout, '[]\n');
   const accepted = box.run(['run', '--no-new-keyring', '--bundle', bundle, id('kr')]);
   t.equal(accepted.status, 0, '--no-new-keyring is accepted: it is what nk-runtime does anyway');

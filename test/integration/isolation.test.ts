@@ -216,3 +216,15 @@ t.test('the program inherits no ignored signals from the runtime (Node ignores S
   t.equal(pipe.stdout, 'y\ny\ndone\n');
   t.equal(pipe.stderr, '', 'yes ends quietly on SIGPIPE, with no "write error"');
 });
+
+t.test('--no-pivot (MS_MOVE and chroot instead of pivot_root): the same mount table inside, no way up out of /', async (t) => {
+  const box = new Sandbox(t);
+  const script = 'cut -d" " -f5,9 /proc/self/mountinfo; echo ---; cd /../../..; pwd; ls';
+  const pivoted = box.run(['run', '--bundle', box.shell(script, undefined, 'pivot'), id('pivot')]);
+  const moved = box.run(['run', '--no-pivot', '--bundle', box.shell(script, undefined, 'nopivot'), id('nopivot')]);
+  t.equal(pivoted.status, 0, pivoted.stderr);
+  t.equal(moved.status, 0, moved.stderr);
+  t.equal(moved.stdout, pivoted.stdout, 'what the program sees is the same');
+  t.notMatch(moved.stdout, /\/work|\/home\/|\/root\/\.|vmlinuz/, 'nothing of the host');
+  t.match(moved.stdout, /---\n\/\nbin\n/, '/.. is / and holds the rootfs');
+});

@@ -1,7 +1,7 @@
 import type { Argv } from 'yargs';
 import { create } from '../../runtime/create';
 import { requireRoot, runCommand } from '../report';
-import { contextFor, preserveFds, refuseUnsupported, withBundle, withId, type Args } from './options';
+import { contextFor, preserveFds, withBundle, withId, type Args } from './options';
 
 export const createCommand = {
   command: 'create <container-id>',
@@ -10,8 +10,7 @@ export const createCommand = {
   handler: (args: Args<{ 'container-id': string; bundle: string; 'pid-file'?: string; 'console-socket'?: string; 'no-pivot'?: boolean; 'preserve-fds'?: string }>) =>
     runCommand(`create ${args['container-id']}`, args, async () => {
       requireRoot();
-      refuseUnsupported(args);
-      await create(contextFor(args), args['container-id'], { bundle: args.bundle, pidFile: args['pid-file'], consoleSocket: args['console-socket'], preserveFds: preserveFds(args['preserve-fds']), systemdCgroup: args.systemdCgroup });
+      await create(contextFor(args), args['container-id'], { bundle: args.bundle, pidFile: args['pid-file'], consoleSocket: args['console-socket'], preserveFds: preserveFds(args['preserve-fds']), systemdCgroup: args.systemdCgroup, noPivot: args['no-pivot'] });
       // The init lives on without us; nothing else keeps this process, so end now.
       return 0;
     }),

@@ -20,7 +20,7 @@ export function withBundle<T>(y: Argv<T>) {
     .option('bundle', { alias: 'b', type: 'string', default: '.', describe: 'the bundle directory (config.json and rootfs)' })
     .option('pid-file', { type: 'string', describe: 'write the init\'s host pid to this file' })
     .option('console-socket', { type: 'string', describe: 'send the terminal master fd to this unix socket (process.terminal)' })
-    .option('no-pivot', { type: 'boolean', describe: 'chroot instead of pivot_root (not supported)' })
+    .option('no-pivot', { type: 'boolean', describe: 'MS_MOVE and chroot instead of pivot_root (for a rootfs on a ramdisk; weaker)' })
     .option('no-new-keyring', { type: 'boolean', describe: 'accepted: nk-runtime never makes a session keyring' })
     .option('preserve-fds', { type: 'string', describe: 'pass fds 3 to 2+N on to the program as they are' });
 }
@@ -34,9 +34,4 @@ export function preserveFds(value: string | undefined): number {
   if (value === undefined) return 0;
   if (!/^\d+$/.test(String(value))) throw new UserError(`--preserve-fds ${value}: must be a number of fds (0 or more)`);
   return Number(value);
-}
-
-/** runc's create options that nk-runtime cannot honour: each a clear error, not a silence. */
-export function refuseUnsupported(args: { 'console-socket'?: string; 'no-pivot'?: boolean; 'preserve-fds'?: string }): void {
-  if (args['no-pivot']) throw new UserError('--no-pivot is not supported: nk-runtime always uses pivot_root');
 }

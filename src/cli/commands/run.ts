@@ -1,7 +1,7 @@
 import type { Argv } from 'yargs';
 import { run } from '../../runtime/run';
 import { requireRoot, runCommand } from '../report';
-import { contextFor, preserveFds, refuseUnsupported, withBundle, withId, type Args } from './options';
+import { contextFor, preserveFds, withBundle, withId, type Args } from './options';
 
 export const runContainerCommand = {
   command: 'run <container-id>',
@@ -11,7 +11,6 @@ export const runContainerCommand = {
   handler: (args: Args<{ 'container-id': string; bundle: string; 'pid-file'?: string; detach: boolean; 'console-socket'?: string; 'no-pivot'?: boolean; 'preserve-fds'?: string }>) =>
     runCommand(`run ${args['container-id']}`, args, async () => {
       requireRoot();
-      refuseUnsupported(args);
-      return run(contextFor(args), args['container-id'], { bundle: args.bundle, pidFile: args['pid-file'], consoleSocket: args['console-socket'], preserveFds: preserveFds(args['preserve-fds']), systemdCgroup: args.systemdCgroup, detach: args.detach });
+      return run(contextFor(args), args['container-id'], { bundle: args.bundle, pidFile: args['pid-file'], consoleSocket: args['console-socket'], preserveFds: preserveFds(args['preserve-fds']), systemdCgroup: args.systemdCgroup, noPivot: args['no-pivot'], detach: args.detach });
     }),
 };
