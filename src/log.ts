@@ -23,8 +23,21 @@ export const log = {
  * stderr at each mark of the hot path (the init's marks too: its stderr is the container's). Off,
  * a mark is one call to an empty function.
  */
-export const mark: (what: string) => void = process.env.NK_TIMING
-  ? (what) => (require('node:fs') as typeof import('node:fs')).writeSync(2, `nk-timing ${process.pid} ${performance.now().toFixed(1)} ${what}\n`)
-  : () => undefined;
+export const mark: (what: string) => void =
+  process.env.NK_TIMING || process.env.NK_CRASH_AT
+    ? (what) => {
+        if (process.env.NK_TIMING) {
+          (require('node:fs') as typeof import('node:fs')).writeSync(2, `nk-timing ${process.pid} ${performance.now().toFixed(1)} ${what}\n`);
+        }
+        // For the reliability tests only: `NK_CRASH_AT="create: init booted"` makes this process
+        // die at that mark, as if killed (test/integration/reliability.test.ts). The init is PID 1
+        // of its namespace, which ignores even SIGKILL from inside (man 7 pid_namespaces): it
+        // ends at once instead, without a word, as a crash would.
+        if (process.env.NK_CRASH_AT === what) {
+          if (process.pid === 1) (process as unknown as { reallyExit(code: number): never }).reallyExit(137);
+          process.kill(process.pid, 'SIGKILL');
+        }
+      }
+    : () => undefined;
 
 if (process.env.NK_TIMING) process.once('exit', () => mark('exit'));

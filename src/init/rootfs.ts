@@ -66,9 +66,29 @@ function makeMountsPrivate(k: Kernel, spec: Spec): void {
   ).mount(null, '/', null, MS.REC | MS.PRIVATE, null);
 }
 
+/**
+ * The only places under /proc a mount may cover: /proc itself, and the files that lxcfs
+ * replaces to show a container its own figures (runc allows the same list). Anything else under
+ * /proc could hide or replace the kernel's controls from the container's view: a mount over
+ * /proc/self/attr, or a symlink in the rootfs that sends a mount there, was runc's
+ * CVE-2019-16884.
+ */
+const PROC_MOUNTS_ALLOWED = ['cpuinfo', 'diskstats', 'meminfo', 'stat', 'swaps', 'uptime', 'loadavg', 'slabinfo', 'sys/kernel/ns_last_pid'];
+
+function checkProcDestination(rootfs: string, target: string, destination: string): void {
+  const proc = path.join(rootfs, 'proc');
+  if (target === proc || !target.startsWith(`${proc}/`)) return;
+  if (PROC_MOUNTS_ALLOWED.includes(path.relative(proc, target))) return;
+  throw new UserError(
+    `destination ${destination} is ${path.relative(rootfs, target) === destination.replace(/^\/+/, '') ? '' : `(through a symlink in the rootfs, /${path.relative(rootfs, target)}) `}inside /proc: a mount there could hide the kernel's files from the container`,
+    `only /proc itself and the lxcfs files (${PROC_MOUNTS_ALLOWED.map((p) => `/proc/${p}`).join(', ')}) may be mount destinations`,
+  );
+}
+
 function mountOne(k: Kernel, m: Mount, field: string, boot: Bootstrap): void {
   const opts = parseMountOptions(m.options);
   const target = resolveInRoot(boot.rootfs, m.destination);
+  checkProcDestination(boot.rootfs, target, m.destination);
   const isBind = m.type === 'bind' || (opts.flags & MS.BIND) !== 0;
   const data = opts.data.length > 0 ? opts.data.join(',') : null;
   const kf = k.because(field);

@@ -7,6 +7,7 @@
  * thread, the one that later becomes the container's process.
  */
 import * as fs from 'node:fs';
+import { dirname } from 'node:path';
 import { loadLibc, type Libc } from './libc';
 import { errnoName } from './errno';
 import { AF_UNIX, CLOSE_RANGE, F_GETFD, F_SETFD, FD_CLOEXEC, SCM_RIGHTS, SOCK, SOL_SOCKET, TIOC } from './constants';
@@ -56,7 +57,23 @@ export class LinuxKernel implements KernelOps {
     this.fsCall('close', [fd], () => fs.closeSync(fd));
   }
   mkdirAll(path: string, mode: number): void {
-    this.fsCall('mkdirAll', [path, mode], () => fs.mkdirSync(path, { recursive: true, mode }));
+    // Level by level, not fs.mkdirSync(path, { recursive: true }): where mkdir(2) fails with
+    // ENOENT in a directory that exists (procfs does, for a name it will not create), Node's
+    // recursive mkdir tries again for ever (found by the fuzz test).
+    this.fsCall('mkdirAll', [path, mode], () => {
+      const missing: string[] = [];
+      for (let dir = path; !fs.existsSync(dir); dir = dirname(dir)) {
+        missing.unshift(dir);
+        if (dirname(dir) === dir) break;
+      }
+      for (const dir of missing) {
+        try {
+          fs.mkdirSync(dir, mode);
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+        }
+      }
+    });
   }
   mkfifo(path: string, mode: number): void {
     this.check('mkfifo', [path, mode], this.c.mkfifo(path, mode));

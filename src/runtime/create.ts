@@ -84,6 +84,8 @@ export async function create(ctx: RuntimeContext, id: string, options: CreateOpt
   let init: ChildProcess | undefined;
   let cgroup: Cgroup | undefined;
   try {
+    // At once: from here on, `state` and `delete --force` know the container, whatever happens.
+    container.writeState(state);
     // The init first: its start-up (an engine booting, its modules loading) is the longest step
     // of create, and it needs nothing from us until the bootstrap. Everything below overlaps it.
     // Where the init sends the terminal's master: the console socket we are given, or, to show

@@ -57,7 +57,7 @@ export function spawnHelper(k: Kernel, target: PidNamespaceTarget | undefined, w
           ...(consoleSocket === undefined ? [] : [consoleSocket]),
         ],
         // Nothing of our environment: the init's program gets process.env of the config only.
-        env: process.env.NK_TIMING ? { NK_TIMING: process.env.NK_TIMING } : {},
+        env: helperEnv(),
         detached: true,
       }),
     );
@@ -69,6 +69,13 @@ export function spawnHelper(k: Kernel, target: PidNamespaceTarget | undefined, w
     // The helper has its own copy now. Ours must go, or the helper's death would not end our reads.
     k.close(theirs);
   }
+}
+
+/** Nothing of ours but the time marks' switches (src/log.ts), when they are set. */
+function helperEnv(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const key of ['NK_TIMING', 'NK_CRASH_AT']) if (process.env[key]) env[key] = process.env[key]!;
+  return env;
 }
 
 function spawnInNamespace(k: Kernel, target: PidNamespaceTarget | undefined, spawn: () => ChildProcess): ChildProcess {

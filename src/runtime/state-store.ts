@@ -57,8 +57,9 @@ export class ContainerDir {
     return path.join(this.dir, 'exec.fifo');
   }
 
+  /** The container's directory is there (its state.json may not be yet: see readState). */
   exists(): boolean {
-    return fs.existsSync(this.stateFile);
+    return fs.existsSync(this.dir);
   }
 
   readState(): SavedState {
@@ -66,8 +67,11 @@ export class ContainerDir {
     try {
       text = fs.readFileSync(this.stateFile, 'utf8');
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw notFound(this.id);
-      throw err;
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      if (!this.exists()) throw notFound(this.id);
+      // The directory without state.json: a create that died (or is) between its mkdir and its
+      // first write. Nothing was made yet but the directory: `delete --force` removes it.
+      return { ociVersion: '', id: this.id, bundle: '', rootfs: '', creating: true, created: fs.statSync(this.dir).mtime.toISOString() };
     }
     return JSON.parse(text) as SavedState;
   }
@@ -160,7 +164,14 @@ export class StateStore {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
       throw err;
     }
-    return names.filter((n) => fs.existsSync(path.join(this.root, n, 'state.json'))).sort();
+    // Every container directory, with or without its state.json yet (see readState).
+    return names.filter((n) => {
+      try {
+        return fs.statSync(path.join(this.root, n)).isDirectory();
+      } catch {
+        return false; // removed while we looked
+      }
+    }).sort();
   }
 }
 

@@ -301,6 +301,12 @@ t.test('--systemd-cgroup with a systemd unit as cgroupsPath: refused with what t
   t.equal(r.status, 0, `--systemd-cgroup with a plain (or no) cgroupsPath: cgroupfs, as without it: ${r.stderr}`);
 });
 
+t.test('a mount destination inside /proc is refused (the runc CVE-2019-16884 class), nothing left', async (t) => {
+  const box = new Sandbox(t);
+  const b = bundle(box, (c) => c.mounts.push({ destination: '/proc/self/attr', type: 'tmpfs', source: 'tmpfs' }));
+  failedCreate(t, box, id('procmnt'), b, 'mounts[7] (tmpfs on /proc/self/attr): destination /proc/self/attr is (through a symlink in the rootfs, /proc/1/attr) inside /proc');
+});
+
 t.test('invalid IDs are refused by every command, and nothing is made', async (t) => {
   const box = new Sandbox(t);
   const b = bundle(box);

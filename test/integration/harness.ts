@@ -63,13 +63,14 @@ export class Sandbox {
    * not pipes: after `create`, the container's init holds them open, and a pipe would not see
    * its end until the container exits.
    */
-  run(args: string[], options: { input?: string; timeout?: number } = {}): Result {
+  run(args: string[], options: { input?: string; timeout?: number; env?: Record<string, string> } = {}): Result {
     const out = path.join(this.dir, `out-${process.hrtime.bigint()}`);
     const err = `${out}.err`;
     const stdout = fs.openSync(out, 'w');
     const stderr = fs.openSync(err, 'w');
     try {
-      const r = spawnSync('/usr/bin/env', [...CLEAN_COMMAND, BIN, '--root', this.root, ...args], {
+      const extra = Object.entries(options.env ?? {}).map(([k, v]) => `${k}=${v}`);
+      const r = spawnSync('/usr/bin/env', [...CLEAN_COMMAND, ...extra, BIN, '--root', this.root, ...args], {
         stdio: ['pipe', stdout, stderr],
         input: options.input ?? '',
         timeout: options.timeout ?? 30_000,
@@ -90,6 +91,11 @@ export class Sandbox {
   runWithPipes(args: string[], timeout = 15_000): Result & { timedOut: boolean } {
     const r = spawnSync('/usr/bin/env', [...CLEAN_COMMAND, BIN, '--root', this.root, ...args], { stdio: ['ignore', 'pipe', 'pipe'], timeout, encoding: 'utf8' });
     return { status: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? '', timedOut: (r.error as NodeJS.ErrnoException | undefined)?.code === 'ETIMEDOUT' };
+  }
+
+  /** The arguments of env(1) that start nk-runtime as the tests do, plus `extra` variables. */
+  envArgs(extra: Record<string, string>): string[] {
+    return [...CLEAN_COMMAND, ...Object.entries(extra).map(([k, v]) => `${k}=${v}`)];
   }
 
   /** `nk-runtime --root <ours> ...args` as one shell command line (for script(1) and the like). */
