@@ -2,7 +2,7 @@
 #   make demo   set everything up, then run a container from the sample bundle with -E
 #   make test   set everything up, then run every test (unit, and integration as root)
 
-.PHONY: all setup build bundle single test demo install uninstall clean
+.PHONY: all setup build bundle single test demo install uninstall clean fuzz soak
 
 all: build bundle
 
@@ -35,6 +35,14 @@ bundle/rootfs/bin/nk-hello: scripts/make-bundle.sh
 test: build single bundle
 	npx tap $(TAP_FLAGS)
 	NK_RUNTIME_BIN=dist/nk-runtime npx tap $(TAP_FLAGS) test/integration/*.test.ts
+
+# Longer runs of the fuzzing and the soak than CI's (docs/reliability.md).
+fuzz: build bundle
+	NK_FUZZ_RUNS=20000 npx tap test/unit/fuzz.test.ts
+	NK_FUZZ_CLI_RUNS=200 npx tap test/integration/fuzz.test.ts
+
+soak: build single bundle
+	NK_TEST_SOAK=1000 npx tap test/integration/reliability.test.ts
 
 demo: build bundle
 	@./bin/nk-runtime delete --force demo >/dev/null 2>&1 || true
