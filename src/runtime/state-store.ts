@@ -15,6 +15,7 @@ import * as path from 'node:path';
 import { UserError } from '../errors';
 import { log } from '../log';
 import { LOCK } from '../linux/constants';
+import { errnoDescription } from '../linux/errno';
 import type { Kernel } from '../linux/kernel';
 import type { CgroupPlacement } from '../linux/cgroups';
 import type { Hooks, Spec } from '../oci/spec';
@@ -139,9 +140,11 @@ export class StateStore {
    */
   reserve(id: string): ContainerDir {
     try {
-      fs.mkdirSync(this.root, { recursive: true, mode: 0o711 });
+      makeDirLevels(this.root, 0o711);
     } catch (err) {
-      throw new UserError(`cannot use state root ${this.root}: ${(err as Error).message}`, 'check --root');
+      const code = (err as NodeJS.ErrnoException).code;
+      const why = code ? `${code} (${errnoDescription(code)})` : (err as Error).message;
+      throw new UserError(`cannot use state root ${this.root}: ${why}`, 'check --root: it must be a directory nk-runtime can write to');
     }
     const c = this.container(id);
     try {
@@ -172,6 +175,20 @@ export class StateStore {
         return false; // removed while we looked
       }
     }).sort();
+  }
+}
+
+/**
+ * mkdir -p, a level at a time: Node's recursive mkdir reports a read-only filesystem as ENOENT;
+ * this reports the error of the level that failed (EROFS, EACCES, ENOSPC...).
+ */
+function makeDirLevels(dir: string, mode: number): void {
+  if (fs.existsSync(dir)) return;
+  makeDirLevels(path.dirname(dir), mode);
+  try {
+    fs.mkdirSync(dir, mode);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
   }
 }
 

@@ -264,7 +264,7 @@ t.test('the state root on a read-only or a full filesystem: a clear error, nothi
   const readOnly = tmpfs(t, 'ro,size=64k');
   let r = spawnSync('/usr/bin/env', [...box.envArgs({}), BIN, '--root', path.join(readOnly, 'state'), 'create', '--bundle', bundle, id('ro')], { encoding: 'utf8' });
   t.equal(r.status, 1);
-  t.match(r.stderr, /^nk-runtime: create .*: cannot use state root .*EROFS|read-only/m, 'says the root cannot be written');
+  t.match(r.stderr, /^nk-runtime: create .*: cannot use state root .*: EROFS \(Read-only file system\)$/m, 'says the root cannot be written, and why');
   t.same(fs.readdirSync(readOnly), [], 'nothing made there');
 
   const full = tmpfs(t, 'size=64k');
