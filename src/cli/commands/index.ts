@@ -8,6 +8,7 @@ import { killCommand } from './kill';
 import { deleteCommand } from './delete';
 import { execCommand } from './exec';
 import { psCommand } from './ps';
+import { pauseCommand, resumeCommand } from './pause';
 import { featuresCommand } from './features';
 import { listCommand } from './list';
 import { specCommand } from './spec';
@@ -23,5 +24,7 @@ export const commands = [
   listCommand,
   specCommand,
   psCommand,
+  pauseCommand,
+  resumeCommand,
   featuresCommand,
 ] as unknown as CommandModule[];
