@@ -85,3 +85,69 @@ t.test('update --resources - (stdin, as containerd sends it) and --memory with u
   t.match(stopped.stderr, `cannot update container ${c}: it is stopped`);
   t.equal(box.run(['delete', c]).status, 0);
 });
+
+t.test('events --stats: runc\'s JSON shape, with sane values', async (t) => {
+  const box = new Sandbox(t);
+  const c = id('evtstats');
+  // Some CPU time and some memory first, then wait.
+  const bundle = box.shell('i=0; while [ $i -lt 20000 ]; do i=$((i+1)); done; exec sleep 60', (config) => {
+    config.linux.resources = { memory: { limit: 64 * 1024 * 1024 }, pids: { limit: 20 } };
+  });
+  t.equal(box.run(['create', '--bundle', bundle, c]).status, 0);
+  t.equal(box.run(['start', c]).status, 0);
+  const pid = box.state(c).pid;
+  for (let waited = 0; waited < 10_000; waited += 50) {
+    if (fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').startsWith('sleep')) break;
+    await sleep(50);
+  }
+  const r = box.run(['events', '--stats', c]);
+  t.equal(r.status, 0, `events --stats: ${r.stderr}`);
+  const lines = r.stdout.trim().split('\n');
+  t.equal(lines.length, 1, 'one line');
+  const event = JSON.parse(lines[0]);
+  t.equal(event.type, 'stats');
+  t.equal(event.id, c);
+  t.same(Object.keys(event.data).sort(), ['blkio', 'cpu', 'hugetlb', 'memory', 'pids']);
+  const { cpu, memory, pids } = event.data;
+  t.ok(cpu.usage.total > 0, `CPU time used: ${cpu.usage.total} ns`);
+  t.equal(cpu.usage.percpu.length, (fs.readFileSync('/sys/fs/cgroup/cpuacct/cpuacct.usage_percpu', 'utf8').trim().split(/\s+/)).length, 'one value per CPU');
+  t.ok(cpu.usage.user + cpu.usage.kernel <= cpu.usage.total * 1.5 + 2e7, 'user + kernel about the total');
+  t.same(Object.keys(cpu.throttling).sort(), ['periods', 'throttled_periods', 'throttled_time']);
+  t.equal(memory.usage.limit, 64 * 1024 * 1024, 'memory limit');
+  t.ok(memory.usage.usage > 0 && memory.usage.usage < 64 * 1024 * 1024, `memory in use: ${memory.usage.usage}`);
+  t.ok(memory.usage.max >= memory.usage.usage, `peak ${memory.usage.max} >= usage`);
+  t.equal(typeof memory.raw.cache, 'number', 'memory.stat raw');
+  t.same(pids, { current: 1, limit: 20 }, 'pids: the sleep alone, limit 20');
+  t.ok(Array.isArray(event.data.blkio.ioServiceBytesRecursive));
+  t.equal(box.run(['delete', '--force', c]).status, 0);
+
+  const stopped = box.run(['events', '--stats', c]);
+  t.equal(stopped.status, 1, 'events of a container that is gone fails');
+});
+
+t.test('events: stats every interval, an oom event when the OOM killer strikes, the end when it stops', async (t) => {
+  const box = new Sandbox(t);
+  const c = id('evtoom');
+  // tail keeps the last line of /dev/zero, which has no end: it grows until the OOM killer kills it.
+  const bundle = box.shell('while [ ! -e /dev/shm/go ]; do sleep 0.05; done; tail /dev/zero; sleep 0.5', (config) => {
+    config.linux.resources = { memory: { limit: 32 * 1024 * 1024 } };
+  });
+  t.equal(box.run(['create', '--bundle', bundle, c]).status, 0);
+  t.equal(box.run(['start', c]).status, 0);
+  const pid = box.state(c).pid;
+  const watcher = box.start(['events', '--interval', '300ms', c]);
+  let out = '';
+  watcher.stdout.on('data', (d) => (out += d));
+  const ended = new Promise<number | null>((resolve) => watcher.on('exit', resolve));
+  await sleep(500);
+  fs.writeFileSync(`/proc/${pid}/root/dev/shm/go`, '');
+  const status = await Promise.race([ended, sleep(20_000).then(() => 'timeout')]);
+  if (status === 'timeout') watcher.kill('SIGKILL');
+  t.equal(status, 0, 'events ends, with 0, when the container stops');
+  const events = out.trim().split('\n').map((l) => JSON.parse(l));
+  t.ok(events.filter((e) => e.type === 'stats').length >= 2, 'stats lines every interval');
+  t.same(events.filter((e) => e.type === 'oom'), [{ type: 'oom', id: c }], 'one oom event');
+  const peak = Math.max(...events.filter((e) => e.type === 'stats').map((e) => e.data.memory.usage.max));
+  t.ok(peak > 16 * 1024 * 1024, `the peak memory shows the growth: ${peak}`);
+  t.equal(box.run(['delete', c]).status, 0);
+});

@@ -10,6 +10,7 @@ import { execCommand } from './exec';
 import { psCommand } from './ps';
 import { pauseCommand, resumeCommand } from './pause';
 import { updateCommand } from './update';
+import { eventsCommand } from './events';
 import { featuresCommand } from './features';
 import { listCommand } from './list';
 import { specCommand } from './spec';
@@ -28,5 +29,6 @@ export const commands = [
   pauseCommand,
   resumeCommand,
   updateCommand,
+  eventsCommand,
   featuresCommand,
 ] as unknown as CommandModule[];
