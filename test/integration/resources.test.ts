@@ -151,3 +151,29 @@ t.test('events: stats every interval, an oom event when the OOM killer strikes, 
   t.ok(peak > 16 * 1024 * 1024, `the peak memory shows the growth: ${peak}`);
   t.equal(box.run(['delete', c]).status, 0);
 });
+
+t.test('linux.resources on v1 for real: cpuset, devices, memory extras', async (t) => {
+  const box = new Sandbox(t);
+  const cpus = fs.readFileSync('/sys/fs/cgroup/cpuset/cpuset.effective_cpus', 'utf8').trim();
+  const last = cpus.split(/[,-]/).pop()!;
+  const bundle = box.shell(
+    'grep Cpus_allowed_list /proc/self/status; ' +
+      'mknod /dev/kmsg2 c 1 11 && echo made; head -c 1 /dev/kmsg2 >/dev/null 2>&1 || echo open-denied; ' +
+      'mknod /dev/mem2 c 1 1 2>/dev/null || echo mknod-denied; echo x > /dev/null && echo null-ok',
+    (config) => {
+      config.linux.resources = {
+        cpu: { cpus: last },
+        memory: { limit: 64 << 20, reservation: 32 << 20, swappiness: 0, disableOOMKiller: false },
+        devices: [{ allow: false, access: 'rwm' }, { allow: true, type: 'c', major: 1, minor: 11, access: 'm' }],
+      };
+    },
+  );
+  const r = box.run(['run', '--bundle', bundle, id('cpuset')]);
+  t.equal(r.status, 0, `run: ${r.stderr}`);
+  t.match(r.stdout, new RegExp(`Cpus_allowed_list:\\s+${last}\\n`), `the program may run on CPU ${last} only`);
+  t.match(r.stdout, 'made', 'mknod of an allowed (m) device works');
+  t.match(r.stdout, 'open-denied', 'but opening it is denied (no r)');
+  t.match(r.stdout, 'mknod-denied', 'mknod of a device not allowed is denied');
+  t.match(r.stdout, 'null-ok', '/dev/null is allowed, as every container needs it');
+  t.equal(r.stderr, '', 'no warning: all applied');
+});
