@@ -177,3 +177,33 @@ t.test('linux.resources on v1 for real: cpuset, devices, memory extras', async (
   t.match(r.stdout, 'null-ok', '/dev/null is allowed, as every container needs it');
   t.equal(r.stderr, '', 'no warning: all applied');
 });
+
+t.test('run --timeout: SIGTERM at the deadline, SIGKILL after the grace, exit status 124', async (t) => {
+  const box = new Sandbox(t);
+  // sleep as PID 1 of its namespace has no handler for SIGTERM, so the kernel drops it: only SIGKILL ends it.
+  let started = Date.now();
+  const stubborn = box.run(['run', '--timeout', '1s', '--timeout-grace', '500ms', '--bundle', box.shell('exec sleep 30', () => undefined, 'b1'), id('tmo1')]);
+  let took = Date.now() - started;
+  t.equal(stubborn.status, 124, 'exit status 124, as timeout(1)');
+  t.equal(stubborn.stderr, `nk-runtime: run ${id('tmo1')}: timed out after 1s: sent SIGTERM, then SIGKILL after 0.5 s\n`, 'one line on stderr');
+  t.ok(took >= 1000 && took < 15_000, `ended after about 1.5 s (${took} ms)`);
+
+  started = Date.now();
+  const polite = box.run(['run', '--timeout', '500ms', '--bundle', box.shell('trap "exit 3" TERM; while true; do sleep 0.05; done', () => undefined, 'b2'), id('tmo2')]);
+  took = Date.now() - started;
+  t.equal(polite.status, 124);
+  t.equal(polite.stderr, `nk-runtime: run ${id('tmo2')}: timed out after 500ms: sent SIGTERM\n`, 'a program that ends on SIGTERM gets no SIGKILL');
+  t.ok(took < 15_000, `${took} ms`);
+
+  const quick = box.run(['run', '--timeout', '30s', '--bundle', box.shell('exit 7', () => undefined, 'b3'), id('tmo3')]);
+  t.equal(quick.status, 7, 'a program that ends in time: its own status');
+  t.equal(quick.stderr, '');
+
+  const bad = box.run(['run', '--timeout', 'soon', '--bundle', box.shell('true', () => undefined, 'b4'), id('tmo4')]);
+  t.equal(bad.status, 1);
+  t.match(bad.stderr, '--timeout soon: not a duration');
+  t.notOk(fs.existsSync(path.join(box.root, id('tmo4'))), 'nothing made');
+  const detached = box.run(['run', '-d', '--timeout', '1s', '--bundle', box.shell('true', () => undefined, 'b5'), id('tmo5')]);
+  t.equal(detached.status, 1);
+  t.match(detached.stderr, '--timeout: only for an attached run');
+});
