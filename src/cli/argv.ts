@@ -60,7 +60,10 @@ const EXEC: Options = {
  */
 const COMMANDS: Record<HotCommand, { options: Options; positionals: string[]; optional?: Record<string, string>; rest?: string }> = {
   create: { options: BUNDLE, positionals: ['container-id'] },
-  run: { options: { ...BUNDLE, '--detach': { key: 'detach', flag: true }, '-d': { key: 'detach', flag: true } }, positionals: ['container-id'] },
+  run: {
+    options: { ...BUNDLE, '--detach': { key: 'detach', flag: true }, '-d': { key: 'detach', flag: true }, '--timeout': { key: 'timeout' }, '--timeout-grace': { key: 'timeout-grace' } },
+    positionals: ['container-id'],
+  },
   start: { options: {}, positionals: ['container-id'] },
   state: { options: {}, positionals: ['container-id'] },
   kill: { options: { '--all': { key: 'all', flag: true }, '-a': { key: 'all', flag: true } }, positionals: ['container-id'], optional: { signal: 'SIGTERM' } },

@@ -42,7 +42,7 @@ function withYargs(argv: string[]): void {
   // away is not an error.
   process.stdout.on('error', () => undefined);
   process.stderr.on('error', () => undefined);
-  let cli = yargs(argv)
+  let cli = yargs(stdinDash(argv))
     .scriptName('nk-runtime')
     .usage('$0 [global options] <command> [options] <container-id>\n\nAn educational OCI container runtime: -E narrates every kernel step.')
     .option('root', { type: 'string', default: DEFAULT_ROOT, describe: 'directory for container state', global: true })
@@ -66,6 +66,20 @@ function withYargs(argv: string[]): void {
     });
   for (const command of commands) cli = cli.command(command);
   void cli.parseAsync();
+}
+
+/**
+ * "--resources -" (stdin, as runc's update takes it): yargs reads a lone "-" after a long option
+ * as no value at all; "--resources=-" it reads right.
+ */
+function stdinDash(argv: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--') return [...out, ...argv.slice(i)];
+    if (/^--[\w-]+$/.test(argv[i]) && argv[i + 1] === '-') out.push(`${argv[i++]}=-`);
+    else out.push(argv[i]);
+  }
+  return out;
 }
 
 main(process.argv.slice(2));

@@ -5,6 +5,7 @@
  */
 import { UserError } from '../errors';
 import { cgroupFromPlacement } from '../linux/cgroups';
+import { isFrozen, thaw } from '../linux/cgroups/freezer';
 import type { RuntimeContext } from './context';
 import { mark } from '../log';
 import { hookState, runHooks } from './hooks';
@@ -58,7 +59,11 @@ async function killEverything(ctx: RuntimeContext, state: SavedState): Promise<v
   for (let waited = 0; waited < 10_000; waited += 10) {
     const pids = alive();
     if (pids.length === 0) return;
-    if (waited % 500 === 0) for (const pid of pids) sendIgnoringGone(() => k.kill(pid, SIGKILL));
+    if (waited % 500 === 0) {
+      for (const pid of pids) sendIgnoringGone(() => k.kill(pid, SIGKILL));
+      // A paused container's processes die only once thawed (see kill.ts).
+      if (state.cgroup && isFrozen(state.cgroup)) thaw(ctx.kernel, state.cgroup, 'delete --force');
+    }
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
   throw new UserError(`processes of container ${state.id} did not die after SIGKILL: ${alive().join(' ')}`);

@@ -1,9 +1,12 @@
 /** `nk-runtime kill`: send a signal to the container's init, or with --all to every process in its cgroup. */
 import { UserError } from '../errors';
 import { cgroupFromPlacement } from '../linux/cgroups';
+import { thaw } from '../linux/cgroups/freezer';
 import { KernelError } from '../linux/kernel';
 import type { RuntimeContext } from './context';
 import { deriveStatus } from './status';
+
+const SIGKILL = 9;
 
 export function kill(ctx: RuntimeContext, id: string, signal: number, all: boolean): void {
   const container = ctx.store.existing(id);
@@ -19,6 +22,10 @@ export function kill(ctx: RuntimeContext, id: string, signal: number, all: boole
     } else {
       k.kill(state.pid!, signal);
     }
+    // A frozen process acts on no signal, not even SIGKILL: it stays pending until the thaw. So a
+    // paused container that is killed is thawed, and dies (runc does the same). Other signals
+    // wait for `resume`, as they would under runc.
+    if (status === 'paused' && signal === SIGKILL) thaw(ctx.kernel, state.cgroup!, 'kill');
   } finally {
     unlock();
   }

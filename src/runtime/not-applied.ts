@@ -5,11 +5,21 @@
  */
 import type { Spec } from '../oci/spec';
 
-/** Resource controls that src/linux/cgroups applies; any other is reported. */
-const APPLIED_RESOURCES: Record<string, string[]> = {
-  memory: ['limit', 'swap'],
-  cpu: ['shares', 'quota', 'period'],
+/**
+ * Resource controls that src/linux/cgroups applies (or refuses, with the reason, where the host's
+ * cgroup version has no such control); any other is reported. `true`: the whole group.
+ * linux.resources.devices is applied on cgroup v1; create warns on v2 (no BPF program yet).
+ */
+const APPLIED_RESOURCES: Record<string, string[] | true> = {
+  memory: ['limit', 'swap', 'reservation', 'swappiness', 'disableOOMKiller', 'kernel', 'kernelTCP'],
+  cpu: ['shares', 'quota', 'period', 'burst', 'realtimeRuntime', 'realtimePeriod', 'cpus', 'mems', 'idle'],
   pids: ['limit'],
+  blockIO: ['weight', 'leafWeight', 'weightDevice', 'throttleReadBpsDevice', 'throttleWriteBpsDevice', 'throttleReadIOPSDevice', 'throttleWriteIOPSDevice'],
+  hugepageLimits: true,
+  network: ['classID', 'priorities'],
+  rdma: true,
+  unified: true,
+  devices: true,
 };
 
 export function notApplied(spec: Spec): string[] {
@@ -31,6 +41,7 @@ export function notApplied(spec: Spec): string[] {
       found.push(`linux.resources.${group}: not applied yet`);
       continue;
     }
+    if (applied === true) continue;
     for (const key of Object.keys((value ?? {}) as object)) {
       if (!applied.includes(key)) found.push(`linux.resources.${group}.${key}: not applied yet`);
     }

@@ -5,9 +5,11 @@
  *   creating  create has not finished (or crashed before it did)
  *   created   the init is alive and blocked on exec.fifo: the program has not started
  *   running   the init is alive and exec.fifo is gone: the program runs (it *is* the init now)
+ *   paused    running, but its cgroup is frozen (`pause`): its processes are stopped
  *   stopped   the init is gone, or its pid now belongs to another process
  */
 import * as fs from 'node:fs';
+import { isFrozen } from '../linux/cgroups/freezer';
 import type { ContainerDir, SavedState } from './state-store';
 
 export type Status = 'creating' | 'created' | 'running' | 'stopped' | 'paused';
@@ -45,5 +47,7 @@ export function deriveStatus(container: ContainerDir, state: SavedState): Status
   }
   if (!initAlive(state)) return 'stopped';
   if (fs.existsSync(container.execFifo)) return 'created';
+  // As runc: the freezer is the truth, whoever froze the cgroup.
+  if (state.cgroup && isFrozen(state.cgroup)) return 'paused';
   return 'running';
 }

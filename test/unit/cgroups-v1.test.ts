@@ -18,14 +18,29 @@ import { formatCall } from '../../src/linux/format';
 
 /** The interface files a new cgroup directory gets in each fake hierarchy, with their values. */
 const FILES: Record<string, Record<string, string>> = {
-  'cpu,cpuacct': { 'cpu.shares': '1024', 'cpu.cfs_period_us': '100000', 'cpu.cfs_quota_us': '-1', 'cpuacct.usage': '0' },
+  'cpu,cpuacct': {
+    'cpu.shares': '1024', 'cpu.cfs_period_us': '100000', 'cpu.cfs_quota_us': '-1', 'cpuacct.usage': '0',
+    'cpu.rt_period_us': '1000000', 'cpu.rt_runtime_us': '0', 'cpu.cfs_burst_us': '0', 'cpu.idle': '0',
+  },
   cpuset: { 'cpuset.cpus': '', 'cpuset.mems': '' },
-  memory: { 'memory.limit_in_bytes': '9223372036854771712', 'memory.memsw.limit_in_bytes': '9223372036854771712' },
+  memory: {
+    'memory.limit_in_bytes': '9223372036854771712', 'memory.memsw.limit_in_bytes': '9223372036854771712',
+    'memory.soft_limit_in_bytes': '9223372036854771712', 'memory.swappiness': '60',
+    'memory.oom_control': 'oom_kill_disable 0\nunder_oom 0\noom_kill 0', 'memory.kmem.tcp.limit_in_bytes': '9223372036854771712',
+  },
   pids: { 'pids.max': 'max' },
-  devices: { 'devices.list': 'a *:* rwm' },
+  devices: { 'devices.list': 'a *:* rwm', 'devices.allow': '', 'devices.deny': '' },
   freezer: { 'freezer.state': 'THAWED' },
-  blkio: { 'blkio.weight': '500' },
+  blkio: {
+    'blkio.weight': '500', 'blkio.leaf_weight': '500', 'blkio.weight_device': '', 'blkio.leaf_weight_device': '',
+    'blkio.throttle.read_bps_device': '', 'blkio.throttle.write_bps_device': '',
+    'blkio.throttle.read_iops_device': '', 'blkio.throttle.write_iops_device': '',
+  },
   systemd: {},
+  // Mounted only when fakeHost() is asked for them.
+  hugetlb: { 'hugetlb.2MB.limit_in_bytes': '9223372036854771712' },
+  'net_cls,net_prio': { 'net_cls.classid': '0', 'net_prio.ifpriomap': 'lo 0' },
+  rdma: { 'rdma.max': '' },
 };
 
 /**
@@ -62,7 +77,7 @@ class FakeCgroupfs extends LinuxKernel {
 }
 
 /** A fake hybrid host in a temp dir; `steps` lists each kernel call as "call <- cause". */
-function fakeHost(t: { teardown(fn: () => void): void }) {
+function fakeHost(t: { teardown(fn: () => void): void }, more = false) {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'nk-cgroups-v1-'));
   t.teardown(() => fs.rmSync(tmp, { recursive: true, force: true }));
   const root = path.join(tmp, 'sys/fs/cgroup');
@@ -78,11 +93,17 @@ function fakeHost(t: { teardown(fn: () => void): void }) {
     `40 31 0:37 / ${root}/systemd rw,relatime - cgroup cgroup rw,xattr,name=systemd`,
     `41 31 0:38 / ${root}/unified rw,relatime - cgroup2 cgroup2 rw`,
     `50 22 8:1 / /home rw,relatime - ext4 /dev/sda1 rw`,
+    ...(more ? [
+      `42 31 0:39 / ${root}/hugetlb rw,relatime - cgroup cgroup rw,hugetlb`,
+      `43 31 0:40 / ${root}/net_cls,net_prio rw,relatime - cgroup cgroup rw,net_cls,net_prio`,
+      `44 31 0:41 / ${root}/rdma rw,relatime - cgroup cgroup rw,rdma`,
+    ] : []),
   ].join('\n');
   // Like this machine: the runtime itself sits in a memory cgroup of its own, elsewhere at "/".
   const selfCgroup = [
     '9:name=systemd:/', '8:pids:/', '7:blkio:/', '6:freezer:/', '5:devices:/',
     '4:memory:/process_api/abc', '3:cpuset:/', '2:cpu,cpuacct:/', '0::/',
+    ...(more ? ['10:hugetlb:/', '11:net_cls,net_prio:/', '12:rdma:/'] : []),
   ].join('\n');
 
   const kernel = new FakeCgroupfs(root);
@@ -368,4 +389,85 @@ t.test('destroy retries a busy cgroup briefly, then reports it and keeps it reco
   cg.destroy();
   t.same(cg.placement.created, []);
   t.notOk(host.exists('pids/grp'));
+});
+
+t.test('v1: every other resource, the exact files and values', async (t) => {
+  const host = fakeHost(t, true);
+  const cg = host.open('all');
+  cg.create();
+  host.take();
+  cg.apply({
+    memory: { reservation: 32 << 20, swappiness: 0, disableOOMKiller: true, kernelTCP: 1 << 20 },
+    cpu: { cpus: '1-2', mems: '0', realtimePeriod: 1000000, realtimeRuntime: 950000, burst: 1000, idle: 1 },
+    blockIO: {
+      weight: 300, leafWeight: 200,
+      weightDevice: [{ major: 8, minor: 0, weight: 400, leafWeight: 100 }],
+      throttleReadBpsDevice: [{ major: 8, minor: 0, rate: 1048576 }],
+      throttleWriteBpsDevice: [{ major: 8, minor: 16, rate: 2097152 }],
+      throttleReadIOPSDevice: [{ major: 8, minor: 0, rate: 100 }],
+      throttleWriteIOPSDevice: [{ major: 8, minor: 0, rate: 50 }],
+    },
+    hugepageLimits: [{ pageSize: '2MB', limit: 4 << 20 }],
+    network: { classID: 0x100001, priorities: [{ name: 'eth0', priority: 5 }] },
+    rdma: { mlx4_0: { hcaHandles: 2, hcaObjects: 2000 } },
+    devices: [{ allow: false, access: 'rwm' }, { allow: true, type: 'c', major: 10, minor: 200, access: 'rw' }, { allow: false, type: 'b', major: 8, access: 'm' }],
+  });
+  const mem = '/memory/process_api/abc/nk-all';
+  t.same(host.take(), [
+    `write("${mem}/memory.soft_limit_in_bytes", "33554432") <- linux.resources.memory.reservation`,
+    `write("${mem}/memory.swappiness", "0") <- linux.resources.memory.swappiness`,
+    `write("${mem}/memory.oom_control", "1") <- linux.resources.memory.disableOOMKiller`,
+    `write("${mem}/memory.kmem.tcp.limit_in_bytes", "1048576") <- linux.resources.memory.kernelTCP`,
+    'write("/cpuset/nk-all/cpuset.cpus", "1-2") <- linux.resources.cpu.cpus',
+    'write("/cpuset/nk-all/cpuset.mems", "0") <- linux.resources.cpu.mems',
+    'write("/cpu,cpuacct/nk-all/cpu.rt_period_us", "1000000") <- linux.resources.cpu.realtimePeriod',
+    'write("/cpu,cpuacct/nk-all/cpu.rt_runtime_us", "950000") <- linux.resources.cpu.realtimeRuntime',
+    'write("/cpu,cpuacct/nk-all/cpu.cfs_burst_us", "1000") <- linux.resources.cpu.burst',
+    'write("/cpu,cpuacct/nk-all/cpu.idle", "1") <- linux.resources.cpu.idle',
+    'write("/blkio/nk-all/blkio.weight", "300") <- linux.resources.blockIO.weight',
+    'write("/blkio/nk-all/blkio.leaf_weight", "200") <- linux.resources.blockIO.leafWeight',
+    'write("/blkio/nk-all/blkio.weight_device", "8:0 400") <- linux.resources.blockIO.weightDevice[0]',
+    'write("/blkio/nk-all/blkio.leaf_weight_device", "8:0 100") <- linux.resources.blockIO.weightDevice[0]',
+    'write("/blkio/nk-all/blkio.throttle.read_bps_device", "8:0 1048576") <- linux.resources.blockIO.throttleReadBpsDevice[0]',
+    'write("/blkio/nk-all/blkio.throttle.write_bps_device", "8:16 2097152") <- linux.resources.blockIO.throttleWriteBpsDevice[0]',
+    'write("/blkio/nk-all/blkio.throttle.read_iops_device", "8:0 100") <- linux.resources.blockIO.throttleReadIOPSDevice[0]',
+    'write("/blkio/nk-all/blkio.throttle.write_iops_device", "8:0 50") <- linux.resources.blockIO.throttleWriteIOPSDevice[0]',
+    'write("/hugetlb/nk-all/hugetlb.2MB.limit_in_bytes", "4194304") <- linux.resources.hugepageLimits[0]',
+    'write("/net_cls,net_prio/nk-all/net_cls.classid", "1048577") <- linux.resources.network.classID',
+    'write("/net_cls,net_prio/nk-all/net_prio.ifpriomap", "eth0 5") <- linux.resources.network.priorities[0]',
+    'write("/rdma/nk-all/rdma.max", "mlx4_0 hca_handle=2 hca_object=2000") <- linux.resources.rdma.mlx4_0',
+    'write("/devices/nk-all/devices.deny", "a") <- linux.resources.devices[0]',
+    'write("/devices/nk-all/devices.allow", "c 10:200 rw") <- linux.resources.devices[1]',
+    'write("/devices/nk-all/devices.deny", "b 8:* m") <- linux.resources.devices[2]',
+    'write("/devices/nk-all/devices.allow", "c 1:3 rwm") <- linux.resources.devices',
+    'write("/devices/nk-all/devices.allow", "c 1:5 rwm") <- linux.resources.devices',
+    'write("/devices/nk-all/devices.allow", "c 1:7 rwm") <- linux.resources.devices',
+    'write("/devices/nk-all/devices.allow", "c 1:8 rwm") <- linux.resources.devices',
+    'write("/devices/nk-all/devices.allow", "c 1:9 rwm") <- linux.resources.devices',
+    'write("/devices/nk-all/devices.allow", "c 5:0 rwm") <- linux.resources.devices',
+    'write("/devices/nk-all/devices.allow", "c 5:2 rwm") <- linux.resources.devices',
+    'write("/devices/nk-all/devices.allow", "c 136:* rwm") <- linux.resources.devices',
+  ], 'each in its hierarchy; the devices every container needs after the config\'s rules, as runc');
+  t.equal(host.read('cpuset/nk-all/cpuset.cpus'), '1-2');
+  t.equal(host.read('net_cls,net_prio/nk-all/net_cls.classid'), '1048577');
+  for (const dir of new Set(Object.values(cg.placement.dirs))) fs.writeFileSync(path.join(dir, 'cgroup.procs'), '');
+  cg.destroy();
+});
+
+t.test('v1: what cannot be applied is refused with the field and the reason', async (t) => {
+  const host = fakeHost(t);
+  const cg = host.open('no');
+  cg.create();
+  t.throws(() => cg.apply({ unified: { 'memory.high': '1M' } }), /linux.resources.unified: this host uses cgroup v1/);
+  t.throws(() => cg.apply({ memory: { kernel: 1 << 20 } }), /linux.resources.memory.kernel: this kernel has no memory.kmem.limit_in_bytes/);
+  t.throws(() => cg.apply({ memory: { swappiness: 101 } }), /swappiness: 101 is not between 0 and 100/);
+  t.throws(() => cg.apply({ hugepageLimits: [{ pageSize: '2MB', limit: 1 }] }), /linux.resources.hugepageLimits\[0\]: this host has no cgroup v1 hugetlb hierarchy/);
+  t.throws(() => cg.apply({ network: { classID: 1 } }), /no cgroup v1 net_cls hierarchy/);
+  t.throws(() => cg.apply({ devices: [{ allow: true, type: 'x' }] }), /linux.resources.devices\[0\].type: "x" must be a, b or c/);
+  t.throws(() => cg.apply({ devices: [{ allow: true, access: 'rwx' }] }), /access: "rwx" must be made of r, w and m/);
+  host.take();
+  cg.apply({ memory: { swappiness: -1 }, blockIO: {} });
+  t.same(host.take(), [], 'swappiness -1 (the kernel\'s default) writes nothing');
+  for (const dir of new Set(Object.values(cg.placement.dirs))) fs.writeFileSync(path.join(dir, 'cgroup.procs'), '');
+  cg.destroy();
 });

@@ -16,10 +16,13 @@ import { formatCall } from '../../src/linux/format';
 
 /** The files each controller adds to a cgroup where its parent enables it. */
 const CONTROLLER_FILES: Record<string, Record<string, string>> = {
-  memory: { 'memory.max': 'max', 'memory.swap.max': 'max' },
-  cpu: { 'cpu.weight': '100', 'cpu.max': 'max 100000' },
+  memory: { 'memory.max': 'max', 'memory.swap.max': 'max', 'memory.low': '0', 'memory.high': 'max' },
+  cpu: { 'cpu.weight': '100', 'cpu.max': 'max 100000', 'cpu.idle': '0', 'cpu.max.burst': '0' },
   pids: { 'pids.max': 'max' },
-  io: { 'io.weight': 'default 100' },
+  io: { 'io.weight': 'default 100', 'io.max': '' },
+  cpuset: { 'cpuset.cpus': '', 'cpuset.mems': '' },
+  hugetlb: { 'hugetlb.2MB.max': 'max' },
+  rdma: { 'rdma.max': '' },
 };
 
 /**
@@ -34,7 +37,7 @@ class FakeCgroup2fs extends LinuxKernel {
     super.mkdirAll(dir, mode);
     const parent = path.join(dir, '..', 'cgroup.subtree_control');
     const controllers = fs.existsSync(parent) ? words(fs.readFileSync(parent, 'utf8')) : Object.keys(CONTROLLER_FILES);
-    const files: Record<string, string> = { 'cgroup.procs': '', 'cgroup.controllers': controllers.join(' '), 'cgroup.subtree_control': '' };
+    const files: Record<string, string> = { 'cgroup.procs': '', 'cgroup.controllers': controllers.join(' '), 'cgroup.subtree_control': '', 'cgroup.max.depth': 'max' };
     for (const c of controllers) Object.assign(files, CONTROLLER_FILES[c]);
     for (const [name, value] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), value);
   }
@@ -68,7 +71,7 @@ const words = (s: string) => s.split(/\s+/).filter(Boolean);
  * and user-0.slice pass on memory and pids only; the session scope, which holds processes (ours),
  * passes on nothing, as the "no internal process" rule requires.
  */
-function fakeHost(t: { teardown(fn: () => void): void }, own = '/user.slice/user-0.slice/session-1.scope') {
+function fakeHost(t: { teardown(fn: () => void): void }, own = '/user.slice/user-0.slice/session-1.scope', rootEnables = '+cpu +io +memory +pids') {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'nk-cgroups-v2-'));
   t.teardown(() => fs.rmSync(tmp, { recursive: true, force: true }));
   const root = path.join(tmp, 'sys/fs/cgroup');
@@ -83,7 +86,7 @@ function fakeHost(t: { teardown(fn: () => void): void }, own = '/user.slice/user
     kernel.mkdirAll(path.join(root, dir), 0o755);
     kernel.writeFile(path.join(root, dir, 'cgroup.subtree_control'), subtree);
   };
-  setup('', '+cpu +io +memory +pids');
+  setup('', rootEnables);
   setup('user.slice', '+memory +pids');
   setup('user.slice/user-0.slice', '+memory +pids');
   kernel.mkdirAll(path.join(root, 'user.slice/user-0.slice/session-1.scope'), 0o755);
@@ -123,7 +126,7 @@ t.test('create enables controllers only in the directories it made, then the lim
   cg.create();
   t.same(host.take(), [
     'mkdir -p "/nk" (mode 0755) <- linux.cgroupsPath',
-    'write("/nk/cgroup.subtree_control", "+memory +cpu +pids") <- linux.resources',
+    'write("/nk/cgroup.subtree_control", "+cpu +io +memory +pids") <- linux.resources',
     'mkdir -p "/nk/c1" (mode 0755) <- linux.cgroupsPath',
   ], 'the root (not ours) already enables them for /nk; /nk enables them for c1; c1 enables none');
   t.same(cg.placement.created, [`${host.root}/nk`, `${host.root}/nk/c1`]);
@@ -237,4 +240,81 @@ t.test('OCI swap (memory+swap) becomes memory.swap.max (swap alone) as runc conv
   t.equal(swapMaxValue(undefined, undefined), undefined);
   t.throws(() => swapMaxValue(undefined, 300), { message: /needs linux.resources.memory.limit too/ });
   t.throws(() => swapMaxValue(300, 100), { message: /must be at least linux.resources.memory.limit/ });
+});
+
+t.test('v2: every other resource, the exact files and values', async (t) => {
+  const host = fakeHost(t, undefined, '+cpuset +cpu +io +memory +hugetlb +pids +rdma');
+  const cg = host.open('c1', '/nk/c1');
+  cg.create();
+  t.equal(host.take()[1], 'write("/nk/cgroup.subtree_control", "+cpuset +cpu +io +memory +hugetlb +pids +rdma") <- linux.resources');
+  cg.apply({
+    memory: { limit: 64 << 20, reservation: 32 << 20 },
+    cpu: { shares: 1024, quota: 50000, period: 100000, cpus: '0-1', mems: '0', burst: 1000, idle: 1 },
+    blockIO: {
+      weight: 500,
+      weightDevice: [{ major: 8, minor: 0, weight: 1000 }],
+      throttleReadBpsDevice: [{ major: 8, minor: 0, rate: 1048576 }],
+      throttleWriteIOPSDevice: [{ major: 8, minor: 16, rate: 0 }],
+    },
+    hugepageLimits: [{ pageSize: '2MB', limit: 4 << 20 }],
+    rdma: { mlx4_0: { hcaHandles: 2 } },
+    unified: { 'memory.high': '50331648', 'cgroup.max.depth': '2' },
+  });
+  t.same(host.take(), [
+    'write("/nk/c1/memory.max", "67108864") <- linux.resources.memory.limit',
+    'write("/nk/c1/memory.low", "33554432") <- linux.resources.memory.reservation',
+    'write("/nk/c1/cpu.weight", "39") <- linux.resources.cpu.shares',
+    'write("/nk/c1/cpu.max", "50000 100000") <- linux.resources.cpu.quota, linux.resources.cpu.period',
+    'write("/nk/c1/cpuset.cpus", "0-1") <- linux.resources.cpu.cpus',
+    'write("/nk/c1/cpuset.mems", "0") <- linux.resources.cpu.mems',
+    'write("/nk/c1/cpu.max.burst", "1000") <- linux.resources.cpu.burst',
+    'write("/nk/c1/cpu.idle", "1") <- linux.resources.cpu.idle',
+    'write("/nk/c1/io.weight", "default 4950") <- linux.resources.blockIO.weight',
+    'write("/nk/c1/io.weight", "8:0 10000") <- linux.resources.blockIO.weightDevice[0]',
+    'write("/nk/c1/io.max", "8:0 rbps=1048576") <- linux.resources.blockIO.throttleReadBpsDevice[0]',
+    'write("/nk/c1/io.max", "8:16 wiops=max") <- linux.resources.blockIO.throttleWriteIOPSDevice[0]',
+    'write("/nk/c1/hugetlb.2MB.max", "4194304") <- linux.resources.hugepageLimits[0]',
+    'write("/nk/c1/rdma.max", "mlx4_0 hca_handle=2") <- linux.resources.rdma.mlx4_0',
+    'write("/nk/c1/memory.high", "50331648") <- linux.resources.unified["memory.high"]',
+    'write("/nk/c1/cgroup.max.depth", "2") <- linux.resources.unified["cgroup.max.depth"]',
+  ], 'shares 1024 -> weight 39 and blkio weight 500 -> io.weight 4950, as runc maps them');
+  t.equal(host.read('nk/c1/memory.high'), '50331648');
+  cg.destroy();
+});
+
+t.test('v2: v1-only fields, a bad unified key, and a controller not delegated are refused', async (t) => {
+  const host = fakeHost(t, undefined, '+cpuset +cpu +io +memory +hugetlb +pids +rdma');
+  const cg = host.open('c2', '/nk/c2');
+  cg.create();
+  for (const [resources, message] of [
+    [{ memory: { swappiness: 10 } }, /linux.resources.memory.swappiness: cgroup v1 only/],
+    [{ memory: { disableOOMKiller: true } }, /disableOOMKiller: cgroup v1 only/],
+    [{ memory: { kernel: 1 } }, /memory.kernel: cgroup v1 only/],
+    [{ cpu: { realtimeRuntime: 1000 } }, /cgroup v2 has no realtime CPU budget/],
+    [{ network: { classID: 1 } }, /linux.resources.network: cgroup v2 has no net_cls/],
+    [{ unified: { '../x.y': '1' } }, /unified\["..\/x.y"\]: must be the name of a file of the cgroup/],
+    [{ unified: { nodot: '1' } }, /must be the name of a file/],
+    [{ unified: { 'misc.max': '1' } }, /the misc controller is not available/],
+  ] as const) {
+    t.throws(() => cg.apply(resources as never), message);
+  }
+  host.take();
+  cg.apply({ memory: { swappiness: -1 }, network: {} });
+  t.same(host.take(), [], 'the "not set" values write nothing');
+  cg.destroy();
+
+  // The session's own tree passes on memory and pids only.
+  const narrow = fakeHost(t);
+  const c3 = narrow.open('c3');
+  c3.create();
+  t.throws(() => c3.apply({ cpu: { cpus: '0' } }), /linux.resources.cpu.cpus: the cpuset controller is not available/);
+  c3.destroy();
+});
+
+t.test('v1 blkio weights on v2\'s io.weight scale', async (t) => {
+  const { blkioWeightToIoWeight } = await import('../../src/linux/cgroups/v2');
+  t.equal(blkioWeightToIoWeight(10), 1);
+  t.equal(blkioWeightToIoWeight(500), 4950);
+  t.equal(blkioWeightToIoWeight(1000), 10000);
+  t.equal(blkioWeightToIoWeight(0), 0);
 });

@@ -11,13 +11,12 @@ t.test('capabilities, seccomp and unapplied resources are each reported; hooks a
   const spec = defaultSpec() as any;
   spec.process.capabilities = { bounding: ['CAP_KILL'] };
   spec.linux.seccomp = { defaultAction: 'SCMP_ACT_ERRNO' };
-  spec.linux.resources = { memory: { limit: 1000, swappiness: 10 }, cpu: { shares: 10, cpus: '0' }, blockIO: { weight: 10 }, pids: { limit: 5 } };
+  spec.linux.resources = { memory: { limit: 1000, swappiness: 10, useHierarchy: true }, cpu: { shares: 10, cpus: '0' }, blockIO: { weight: 10 }, pids: { limit: 5 }, devices: [], unified: {}, rdma: {}, misc: {} };
   spec.hooks = { poststart: [{ path: '/bin/true' }] };
   t.same(notApplied(spec), [
     "config.json: process.capabilities: not applied yet: the program keeps all of root's capabilities",
     'config.json: linux.seccomp: not applied yet: every system call is allowed',
-    'config.json: linux.resources.memory.swappiness: not applied yet',
-    'config.json: linux.resources.cpu.cpus: not applied yet',
-    'config.json: linux.resources.blockIO: not applied yet',
+    'config.json: linux.resources.memory.useHierarchy: not applied yet',
+    'config.json: linux.resources.misc: not applied yet',
   ]);
 });

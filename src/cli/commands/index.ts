@@ -8,6 +8,9 @@ import { killCommand } from './kill';
 import { deleteCommand } from './delete';
 import { execCommand } from './exec';
 import { psCommand } from './ps';
+import { pauseCommand, resumeCommand } from './pause';
+import { updateCommand } from './update';
+import { eventsCommand } from './events';
 import { featuresCommand } from './features';
 import { listCommand } from './list';
 import { specCommand } from './spec';
@@ -23,5 +26,9 @@ export const commands = [
   listCommand,
   specCommand,
   psCommand,
+  pauseCommand,
+  resumeCommand,
+  updateCommand,
+  eventsCommand,
   featuresCommand,
 ] as unknown as CommandModule[];

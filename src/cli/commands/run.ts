@@ -1,4 +1,5 @@
 import type { Argv } from 'yargs';
+import { UserError } from '../../errors';
 import { run } from '../../runtime/run';
 import { requireRoot, runCommand } from '../report';
 import { contextFor, preserveFds, withBundle, withId, type Args } from './options';
@@ -7,10 +8,22 @@ export const runContainerCommand = {
   command: 'run <container-id>',
   describe: 'create and start a container; attached, wait for it, delete it and exit with its status',
   builder: (y: Argv) =>
-    withBundle(withId(y)).option('detach', { alias: 'd', type: 'boolean', default: false, describe: 'do not wait for the container' }),
-  handler: (args: Args<{ 'container-id': string; bundle: string; 'pid-file'?: string; detach: boolean; 'console-socket'?: string; 'no-pivot'?: boolean; 'preserve-fds'?: string }>) =>
+    withBundle(withId(y))
+      .option('detach', { alias: 'd', type: 'boolean', default: false, describe: 'do not wait for the container' })
+      .option('timeout', { type: 'string', describe: 'SIGTERM the container after this long (10s, 500ms, 2m), SIGKILL after the grace; exit status 124' })
+      .option('timeout-grace', { type: 'string', describe: 'time between SIGTERM and SIGKILL for --timeout (default 2s)' }),
+  handler: (args: Args<{ 'container-id': string; bundle: string; 'pid-file'?: string; detach: boolean; 'console-socket'?: string; 'no-pivot'?: boolean; 'preserve-fds'?: string; timeout?: string; 'timeout-grace'?: string }>) =>
     runCommand(`run ${args['container-id']}`, args, async () => {
       requireRoot();
-      return run(contextFor(args), args['container-id'], { bundle: args.bundle, pidFile: args['pid-file'], consoleSocket: args['console-socket'], preserveFds: preserveFds(args['preserve-fds']), systemdCgroup: args.systemdCgroup, noPivot: args['no-pivot'], detach: args.detach });
+      if (args['timeout-grace'] !== undefined && args.timeout === undefined) throw new UserError('--timeout-grace: only with --timeout');
+      if (args.timeout !== undefined && args.detach) throw new UserError('--timeout: only for an attached run (without --detach)', 'for a detached container, use nk-runtime kill when its time is up');
+      const timeout = args.timeout === undefined ? undefined : runTimeout(args.timeout, args['timeout-grace']);
+      return run(contextFor(args), args['container-id'], { bundle: args.bundle, pidFile: args['pid-file'], consoleSocket: args['console-socket'], preserveFds: preserveFds(args['preserve-fds']), systemdCgroup: args.systemdCgroup, noPivot: args['no-pivot'], detach: args.detach, timeout });
     }),
 };
+
+/** --timeout and --timeout-grace as milliseconds (the parser is loaded only when they are given). */
+function runTimeout(timeout: string, grace: string | undefined): { ms: number; graceMs: number; text: string } {
+  const { parseDuration } = require('../../runtime/duration') as typeof import('../../runtime/duration');
+  return { ms: parseDuration('--timeout', timeout), graceMs: grace === undefined ? 2000 : parseDuration('--timeout-grace', grace), text: timeout };
+}

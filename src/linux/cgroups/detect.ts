@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import { UserError } from '../../errors';
 
 /** The v1 controllers nk-runtime places containers in (whichever of them the host has). */
-export const V1_CONTROLLERS = ['cpu', 'cpuacct', 'cpuset', 'memory', 'pids', 'devices', 'freezer', 'blkio'];
+export const V1_CONTROLLERS = ['cpu', 'cpuacct', 'cpuset', 'memory', 'pids', 'devices', 'freezer', 'blkio', 'hugetlb', 'net_cls', 'net_prio', 'rdma'];
 
 /** One hierarchy as this process sees it. */
 export interface Hierarchy {

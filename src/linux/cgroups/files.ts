@@ -70,6 +70,18 @@ export function pidsMaxValue(limit: number): string {
   return limit > 0 ? String(limit) : 'max';
 }
 
+/** rdma.max lines (v1 and v2 alike): "mlx4_0 hca_handle=2 hca_object=2000" (cgroup-v1/rdma.rst). */
+export function rdmaLines(rdma: Record<string, { hcaHandles?: number; hcaObjects?: number }> | undefined): [string, string][] {
+  const lines: [string, string][] = [];
+  for (const [device, limit] of Object.entries(rdma ?? {})) {
+    const parts = [];
+    if (limit.hcaHandles !== undefined) parts.push(`hca_handle=${limit.hcaHandles}`);
+    if (limit.hcaObjects !== undefined) parts.push(`hca_object=${limit.hcaObjects}`);
+    if (parts.length > 0) lines.push([device, `${device} ${parts.join(' ')}`]);
+  }
+  return lines;
+}
+
 /** A cgroup file's contents, without the trailing newline. */
 export function readValue(file: string): string {
   return fs.readFileSync(file, 'utf8').trim();

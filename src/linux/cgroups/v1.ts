@@ -8,7 +8,8 @@ import * as path from 'node:path';
 import { UserError } from '../../errors';
 import { isUnder } from './detect';
 import { CgroupBase } from './base';
-import { isSet, pidsMaxValue, readValue, writeCgroupFile } from './files';
+import { applyDeviceRules } from './devices';
+import { isSet, pidsMaxValue, rdmaLines, readValue, writeCgroupFile } from './files';
 import type { LinuxResources } from './types';
 
 export class CgroupV1 extends CgroupBase {
@@ -35,9 +36,113 @@ export class CgroupV1 extends CgroupBase {
 
   apply(resources: LinuxResources | undefined): void {
     if (!resources) return;
+    if (resources.unified && Object.keys(resources.unified).length > 0) {
+      throw new UserError(
+        'linux.resources.unified: this host uses cgroup v1, and unified holds cgroup v2 files',
+        'use the v1 fields of linux.resources (memory, cpu, ...) instead',
+      );
+    }
     this.applyMemory(resources.memory);
+    this.applyMemoryExtras(resources.memory);
     this.applyCpu(resources.cpu);
+    this.applyCpuExtras(resources.cpu);
     this.applyPids(resources.pids);
+    this.applyBlockIO(resources.blockIO);
+    this.applyHugepages(resources.hugepageLimits);
+    this.applyNetwork(resources.network);
+    this.applyRdma(resources.rdma);
+    applyDeviceRules(this.kernel, resources.devices, this.placement.dirs.devices);
+  }
+
+  /** Write `value` to `file` in `controller`'s directory, for config field `field`. */
+  private write(controller: string, field: string, file: string, value: string, note?: string): void {
+    writeCgroupFile(this.kernel, field, path.join(this.dirOf(controller, field), file), value, note);
+  }
+
+  /** reservation, swappiness, disableOOMKiller, kernel, kernelTCP (cgroup-v1/memory.rst). */
+  private applyMemoryExtras(memory: LinuxResources['memory']): void {
+    if (!memory) return;
+    const f = 'linux.resources.memory';
+    if (isSet(memory.reservation)) {
+      this.write('memory', `${f}.reservation`, 'memory.soft_limit_in_bytes', String(memory.reservation), 'a soft limit: memory is reclaimed down to it when the host runs short');
+    }
+    if (memory.swappiness !== undefined && memory.swappiness !== -1) {
+      // As runc: 0 is a value here (never swap), and anything above 100 is refused.
+      if (memory.swappiness < 0 || memory.swappiness > 100) throw new UserError(`${f}.swappiness: ${memory.swappiness} is not between 0 and 100`);
+      this.write('memory', `${f}.swappiness`, 'memory.swappiness', String(memory.swappiness));
+    }
+    if (memory.disableOOMKiller) {
+      this.write('memory', `${f}.disableOOMKiller`, 'memory.oom_control', '1', 'at the limit, processes wait for memory instead of being killed');
+    }
+    for (const [key, file] of [['kernel', 'memory.kmem.limit_in_bytes'], ['kernelTCP', 'memory.kmem.tcp.limit_in_bytes']] as const) {
+      const value = memory[key];
+      if (!isSet(value)) continue;
+      if (!fs.existsSync(path.join(this.dirOf('memory', `${f}.${key}`), file))) {
+        throw new UserError(`${f}.${key}: this kernel has no ${file} (kernel memory is counted with the rest since Linux 5.x)`, `leave out ${f}.${key}`);
+      }
+      this.write('memory', `${f}.${key}`, file, String(value));
+    }
+  }
+
+  /** cpus, mems (cpuset); realtime runtime and period; burst; idle (cgroup-v1/cpusets.rst, sched-rt-group.rst). */
+  private applyCpuExtras(cpu: LinuxResources['cpu']): void {
+    if (!cpu) return;
+    const f = 'linux.resources.cpu';
+    if (cpu.cpus) this.write('cpuset', `${f}.cpus`, 'cpuset.cpus', cpu.cpus, 'the CPUs its processes may run on');
+    if (cpu.mems) this.write('cpuset', `${f}.mems`, 'cpuset.mems', cpu.mems, 'the memory nodes it may allocate from');
+    // As with the CFS quota: the period first, so the runtime is checked against the new period.
+    if (isSet(cpu.realtimePeriod)) this.write('cpu', `${f}.realtimePeriod`, 'cpu.rt_period_us', String(cpu.realtimePeriod));
+    if (isSet(cpu.realtimeRuntime)) this.write('cpu', `${f}.realtimeRuntime`, 'cpu.rt_runtime_us', String(cpu.realtimeRuntime));
+    if (cpu.burst !== undefined) this.write('cpu', `${f}.burst`, 'cpu.cfs_burst_us', String(cpu.burst), 'unused quota it may save up and spend at once');
+    if (cpu.idle !== undefined) this.write('cpu', `${f}.idle`, 'cpu.idle', String(cpu.idle), '1: its processes run only when nothing else wants the CPU (SCHED_IDLE)');
+  }
+
+  /** weight, leafWeight, per-device weights and throttles (cgroup-v1/blkio-controller.rst). */
+  private applyBlockIO(io: LinuxResources['blockIO']): void {
+    if (!io) return;
+    const f = 'linux.resources.blockIO';
+    const dir = () => this.dirOf('blkio', f);
+    if (isSet(io.weight)) {
+      // CFQ's blkio.weight is gone from recent kernels; BFQ has its own file (as runc picks).
+      const file = fs.existsSync(path.join(dir(), 'blkio.weight')) ? 'blkio.weight' : 'blkio.bfq.weight';
+      this.write('blkio', `${f}.weight`, file, String(io.weight));
+    }
+    if (isSet(io.leafWeight)) this.write('blkio', `${f}.leafWeight`, 'blkio.leaf_weight', String(io.leafWeight));
+    (io.weightDevice ?? []).forEach((d, i) => {
+      if (isSet(d.weight)) this.write('blkio', `${f}.weightDevice[${i}]`, 'blkio.weight_device', `${d.major}:${d.minor} ${d.weight}`);
+      if (isSet(d.leafWeight)) this.write('blkio', `${f}.weightDevice[${i}]`, 'blkio.leaf_weight_device', `${d.major}:${d.minor} ${d.leafWeight}`);
+    });
+    const throttles = [
+      ['throttleReadBpsDevice', 'blkio.throttle.read_bps_device'],
+      ['throttleWriteBpsDevice', 'blkio.throttle.write_bps_device'],
+      ['throttleReadIOPSDevice', 'blkio.throttle.read_iops_device'],
+      ['throttleWriteIOPSDevice', 'blkio.throttle.write_iops_device'],
+    ] as const;
+    for (const [key, file] of throttles) {
+      (io[key] ?? []).forEach((d, i) => this.write('blkio', `${f}.${key}[${i}]`, file, `${d.major}:${d.minor} ${d.rate}`));
+    }
+  }
+
+  /** hugetlb.<size>.limit_in_bytes (cgroup-v1/hugetlb.rst). */
+  private applyHugepages(limits: LinuxResources['hugepageLimits']): void {
+    (limits ?? []).forEach((h, i) => {
+      this.write('hugetlb', `linux.resources.hugepageLimits[${i}]`, `hugetlb.${h.pageSize}.limit_in_bytes`, String(h.limit));
+    });
+  }
+
+  /** net_cls.classid and net_prio.ifpriomap (cgroup-v1/net_cls.rst, net_prio.rst). */
+  private applyNetwork(network: LinuxResources['network']): void {
+    if (!network) return;
+    if (network.classID !== undefined) {
+      this.write('net_cls', 'linux.resources.network.classID', 'net_cls.classid', String(network.classID), 'tc and iptables can match the class of its packets');
+    }
+    (network.priorities ?? []).forEach((p, i) => {
+      this.write('net_prio', `linux.resources.network.priorities[${i}]`, 'net_prio.ifpriomap', `${p.name} ${p.priority}`);
+    });
+  }
+
+  private applyRdma(rdma: LinuxResources['rdma']): void {
+    for (const [device, line] of rdmaLines(rdma)) this.write('rdma', `linux.resources.rdma.${device}`, 'rdma.max', line);
   }
 
   /** The directory of `controller`, or an error naming the field that needs it. */

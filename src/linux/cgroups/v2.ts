@@ -10,11 +10,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UserError } from '../../errors';
 import { CgroupBase } from './base';
-import { isSet, pidsMaxValue, readWords, writeCgroupFile } from './files';
+import { isSet, pidsMaxValue, rdmaLines, readWords, writeCgroupFile } from './files';
 import type { LinuxResources } from './types';
 
 /** The controllers whose files apply() writes. */
-const CONTROLLERS = ['memory', 'cpu', 'pids'];
+const CONTROLLERS = ['cpuset', 'cpu', 'io', 'memory', 'hugetlb', 'pids', 'rdma'];
 
 export class CgroupV2 extends CgroupBase {
   private get dir(): string {
@@ -63,8 +63,111 @@ export class CgroupV2 extends CgroupBase {
   apply(resources: LinuxResources | undefined): void {
     if (!resources) return;
     this.applyMemory(resources.memory);
+    this.applyMemoryExtras(resources.memory);
     this.applyCpu(resources.cpu);
+    this.applyCpuExtras(resources.cpu);
     this.applyPids(resources.pids);
+    this.applyIo(resources.blockIO);
+    this.applyHugepages(resources.hugepageLimits);
+    this.applyRdma(resources.rdma);
+    if (resources.network && (resources.network.classID !== undefined || resources.network.priorities?.length)) {
+      throw new UserError(
+        'linux.resources.network: cgroup v2 has no net_cls or net_prio controller',
+        'leave it out; on v2, match a container\'s packets by its cgroup path instead (iptables -m cgroup --path, or a BPF program)',
+      );
+    }
+    this.applyUnified(resources.unified);
+  }
+
+  /** Write `value` to a file of our cgroup whose controller must reach it. */
+  private write(controller: string, field: string, file: string, value: string, note?: string): void {
+    this.requireController(controller, field);
+    writeCgroupFile(this.kernel, field, path.join(this.dir, file), value, note);
+  }
+
+  /** reservation (memory.low); the v1-only ones are refused, rather than quietly dropped. */
+  private applyMemoryExtras(memory: LinuxResources['memory']): void {
+    if (!memory) return;
+    const f = 'linux.resources.memory';
+    if (isSet(memory.reservation)) {
+      const value = memory.reservation === -1 ? 'max' : String(memory.reservation);
+      this.write('memory', `${f}.reservation`, 'memory.low', value, 'memory below this is protected from reclaim (v1: the soft limit)');
+    }
+    const v1Only: [string, boolean][] = [
+      ['swappiness', memory.swappiness !== undefined && memory.swappiness !== -1],
+      ['disableOOMKiller', memory.disableOOMKiller === true],
+      ['kernel', isSet(memory.kernel)],
+      ['kernelTCP', isSet(memory.kernelTCP)],
+    ];
+    for (const [key, given] of v1Only) {
+      if (given) throw new UserError(`${f}.${key}: cgroup v1 only; this host uses cgroup v2`, `leave out ${f}.${key}`);
+    }
+  }
+
+  /** cpus, mems (cpuset.cpus, cpuset.mems); idle (cpu.idle); burst (cpu.max.burst). */
+  private applyCpuExtras(cpu: LinuxResources['cpu']): void {
+    if (!cpu) return;
+    const f = 'linux.resources.cpu';
+    if (cpu.cpus) this.write('cpuset', `${f}.cpus`, 'cpuset.cpus', cpu.cpus, 'the CPUs its processes may run on');
+    if (cpu.mems) this.write('cpuset', `${f}.mems`, 'cpuset.mems', cpu.mems, 'the memory nodes it may allocate from');
+    if (cpu.burst !== undefined) this.write('cpu', `${f}.burst`, 'cpu.max.burst', String(cpu.burst));
+    if (cpu.idle !== undefined) this.write('cpu', `${f}.idle`, 'cpu.idle', String(cpu.idle), '1: its processes run only when nothing else wants the CPU');
+    if (isSet(cpu.realtimeRuntime) || isSet(cpu.realtimePeriod)) {
+      throw new UserError(`${f}.realtimeRuntime, realtimePeriod: cgroup v2 has no realtime CPU budget (cpu.rt_*)`, 'leave them out on a cgroup v2 host');
+    }
+  }
+
+  /**
+   * blockIO on v2's io controller: weights in io.weight (1..10000, mapped from v1's 10..1000 as
+   * runc does), throttles in io.max ("8:0 rbps=1048576"). v2 has no leaf weights.
+   */
+  private applyIo(io: LinuxResources['blockIO']): void {
+    if (!io) return;
+    const f = 'linux.resources.blockIO';
+    if (isSet(io.weight)) {
+      this.write('io', `${f}.weight`, 'io.weight', `default ${blkioWeightToIoWeight(io.weight)}`, `v1 weight ${io.weight} on v2's scale`);
+    }
+    (io.weightDevice ?? []).forEach((d, i) => {
+      if (isSet(d.weight)) this.write('io', `${f}.weightDevice[${i}]`, 'io.weight', `${d.major}:${d.minor} ${blkioWeightToIoWeight(d.weight)}`);
+    });
+    const throttles = [
+      ['throttleReadBpsDevice', 'rbps'],
+      ['throttleWriteBpsDevice', 'wbps'],
+      ['throttleReadIOPSDevice', 'riops'],
+      ['throttleWriteIOPSDevice', 'wiops'],
+    ] as const;
+    for (const [key, name] of throttles) {
+      (io[key] ?? []).forEach((d, i) => this.write('io', `${f}.${key}[${i}]`, 'io.max', `${d.major}:${d.minor} ${name}=${d.rate === 0 ? 'max' : d.rate}`));
+    }
+  }
+
+  /** hugetlb.<size>.max (v1: hugetlb.<size>.limit_in_bytes). */
+  private applyHugepages(limits: LinuxResources['hugepageLimits']): void {
+    (limits ?? []).forEach((h, i) => this.write('hugetlb', `linux.resources.hugepageLimits[${i}]`, `hugetlb.${h.pageSize}.max`, String(h.limit)));
+  }
+
+  private applyRdma(rdma: LinuxResources['rdma']): void {
+    for (const [device, line] of rdmaLines(rdma)) this.write('rdma', `linux.resources.rdma.${device}`, 'rdma.max', line);
+  }
+
+  /**
+   * `unified`: cgroup v2 files and values, written as they are ({"memory.high": "50M"}). A key
+   * names a file of the container's own cgroup: no "/" (runc refuses them too), and its
+   * controller (the part before the first ".") must reach the cgroup.
+   */
+  private applyUnified(unified: LinuxResources['unified']): void {
+    for (const [key, value] of Object.entries(unified ?? {})) {
+      const field = `linux.resources.unified["${key}"]`;
+      if (key.includes('/') || key === '.' || key === '..' || !key.includes('.')) {
+        throw new UserError(`${field}: must be the name of a file of the cgroup, such as "memory.high"`);
+      }
+      const controller = key.slice(0, key.indexOf('.'));
+      if (controller === 'cgroup') {
+        writeCgroupFile(this.kernel, field, path.join(this.dir, key), String(value));
+        continue;
+      }
+      this.write(controller, field, key, String(value));
+    }
   }
 
   private applyMemory(memory: LinuxResources['memory']): void {
@@ -123,6 +226,15 @@ export function cpuSharesToWeight(shares: number): number {
   if (shares === 0) return 0;
   // Math.trunc: Go's integer division rounds toward zero.
   return 1 + Math.trunc(((shares - 2) * 9999) / 262142);
+}
+
+/**
+ * v1's blkio weight (10..1000) as v2's io.weight (1..10000), by runc's linear map
+ * (ConvertBlkIOToIOWeightValue): 10 -> 1, 500 -> 4950, 1000 -> 10000.
+ */
+export function blkioWeightToIoWeight(weight: number): number {
+  if (weight === 0) return 0;
+  return 1 + Math.trunc(((weight - 10) * 9999) / 990);
 }
 
 /**
