@@ -251,7 +251,9 @@ export class LinuxKernel implements KernelOps {
     });
     const code = (r.error as NodeJS.ErrnoException | undefined)?.code;
     const timedOut = code === 'ETIMEDOUT';
-    if (code && !timedOut) throw new KernelError('runToEnd', code, formatCall('runToEnd', [request]));
+    // EPIPE: the program ended without reading all of its stdin. That is its business; its exit
+    // status says how it went.
+    if (code && !timedOut && code !== 'EPIPE') throw new KernelError('runToEnd', code, formatCall('runToEnd', [request]));
     return { status: r.status, signal: r.signal, timedOut, output: `${r.stdout ?? ''}${r.stderr ?? ''}` };
   }
   spawn(request: SpawnRequest) {

@@ -16,7 +16,7 @@ t.test('create -E, start -E and delete -E narrate both processes in order, on st
   const order = [
     /runtime pid \d+\s+socketpair\(AF_UNIX, SOCK_STREAM\|SOCK_CLOEXEC, 0\) = fds \d+ and \d+/,
     /runtime pid \d+\s+unshare\(CLONE_NEWPID\) = 0\s+linux\.namespaces\[\d\]/,
-    /runtime pid \d+\s+spawn .*(init\/main\.js| __init) = pid \d+/,
+    /runtime pid \d+\s+spawn .*(init\/main\.js| __init)( \d+)? = pid \d+/,
     /runtime pid \d+\s+setns\(\d+, CLONE_NEWPID\) = 0/,
     /runtime pid \d+\s+mkfifo\(".*exec\.fifo", 0600\) = 0/,
     /runtime pid \d+\s+write\(".*cgroup\.procs", "\d+"\) = 0/,
