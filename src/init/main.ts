@@ -78,7 +78,7 @@ function main(): void {
     // After sysctl: /proc/sys is among the read-only paths.
     finishRootfs(k, spec);
     const program = findProgram(spec);
-    const terminal = boot.console ? makeTerminal(k, spec.process!, fds.console) : undefined;
+    const terminal = boot.console ? makeTerminal(k, spec.process!, fds.console, { bindConsole: true }) : undefined;
     channel.send({ type: 'ready' });
     mark('init: ready');
 

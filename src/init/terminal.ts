@@ -10,7 +10,7 @@
  *   start:  the slave becomes our controlling terminal and fds 0, 1 and 2, then execve.
  */
 import * as fs from 'node:fs';
-import { O_NOCTTY } from '../linux/constants';
+import { MS, O_NOCTTY } from '../linux/constants';
 import type { Kernel } from '../linux/kernel';
 import type { Process } from '../oci/spec';
 
@@ -18,7 +18,7 @@ import type { Process } from '../oci/spec';
  * Make the pty and hand its master over the console socket (`consoleSocket`, an fd the runtime
  * passed, right after the sync socket); returns the slave's fd, for attachTerminal.
  */
-export function makeTerminal(k: Kernel, process: Pick<Process, 'consoleSize'>, consoleSocket: number): number {
+export function makeTerminal(k: Kernel, process: Pick<Process, 'consoleSize'>, consoleSocket: number, options: { bindConsole?: boolean } = {}): number {
   const t = k.because('process.terminal');
   const master = k.because('process.terminal', 'Opening /dev/ptmx makes a new pseudo-terminal in this devpts and returns its master side.').open(
     '/dev/ptmx',
@@ -32,6 +32,12 @@ export function makeTerminal(k: Kernel, process: Pick<Process, 'consoleSize'>, c
     fs.constants.O_RDWR | O_NOCTTY,
     0,
   );
+  if (options.bindConsole) {
+    // As on a machine, /dev/console is the system's terminal: here, the container's (runc does
+    // the same). A bind mount of the slave over a file made for it in the container's /dev.
+    if (!fs.existsSync('/dev/console')) t.close(t.open('/dev/console', fs.constants.O_CREAT | fs.constants.O_WRONLY, 0o600));
+    k.because('process.terminal', 'The container\'s /dev/console is its terminal, as a machine\'s is.').mount(`/dev/pts/${n}`, '/dev/console', null, MS.BIND, null);
+  }
   const size = process.consoleSize;
   if (size) k.because('process.consoleSize').setWindowSize(slave, size.height, size.width);
   k.because('--console-socket', 'The master side goes to whoever listens on the console socket: they read what the program writes, and type into it.').sendFd(

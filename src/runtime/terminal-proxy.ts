@@ -66,12 +66,10 @@ export function proxyTerminal(k: Kernel, master: number): TerminalProxy {
       if (raw) stdin.setRawMode(false);
       stdin.pause();
       stdin.unref?.();
+      // The stream owns the master fd now: destroy() closes it once a read in progress returns.
+      // (Closing it ourselves as well would let that later close hit whatever file got the
+      // number meanwhile.)
       output.destroy();
-      try {
-        fs.closeSync(master);
-      } catch {
-        // closed already
-      }
     },
   };
 }

@@ -39,7 +39,7 @@ function runInBackground(box: Sandbox, args: string[]): Promise<Result> {
 
 t.test('run with a terminal: the program has a tty of the configured size, in the container\'s devpts', async (t) => {
   const box = new Sandbox(t);
-  const bundle = box.shell('tty; stty size; test -t 0 && test -t 1 && test -t 2 && echo all-three-are-ttys; exit 3', (c) => {
+  const bundle = box.shell('tty; stty size; test -t 0 && test -t 1 && test -t 2 && echo all-three-are-ttys; ls -l /dev/console; exit 3', (c) => {
     c.process.terminal = true;
     c.process.consoleSize = { height: 30, width: 100 };
   });
@@ -50,6 +50,7 @@ t.test('run with a terminal: the program has a tty of the configured size, in th
   t.match(out, /^\/dev\/pts\/0\r?$/m, 'the slave is /dev/pts/0: the container has its own devpts');
   t.match(out, /^30 100\r?$/m, 'process.consoleSize');
   t.match(out, 'all-three-are-ttys');
+  t.match(out, /^crw\S* .* 136,\s+0 .*\/dev\/console\r?$/m, '/dev/console is the terminal (pts 0: major 136, minor 0)');
   t.equal(r.stdout, '', 'nothing reaches the runtime\'s own stdout: the program writes to the terminal');
 });
 
