@@ -110,6 +110,11 @@ t.test('ctr run -d, then task exec, task ps, task kill and rm', async (t) => {
   const exec = containerd.ctr(['tasks', 'exec', '--exec-id', 'e1', c, 'sh', '-c', 'echo in the container; hostname; exit 4']);
   t.equal(exec.status, 4, exec.stderr);
   t.match(exec.stdout, 'in the container');
+  // task exec -t: the exec's terminal goes through a console socket too; script(1) gives ctr one.
+  const line = `ctr -a ${containerd.socket} -n ${containerd.namespace} tasks exec -t --exec-id e2 ${c} sh -c 'tty; exit 5'`;
+  const tty = spawnSync('script', ['-qec', line, '/dev/null'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 });
+  t.equal(tty.status, 5, `task exec -t: ${tty.stderr}`);
+  t.match(tty.stdout, /\/dev\/pts\/\d+/, 'task exec -t has a terminal');
   const ps = containerd.ctr(['tasks', 'ps', c]);
   t.equal(ps.status, 0, ps.stderr);
   t.match(ps.stdout, /^PID\s+INFO\n\d+/, 'task ps lists the container\'s processes (nk-runtime ps --format json)');

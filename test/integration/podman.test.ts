@@ -80,6 +80,10 @@ t.test('podman run -d, exec, stop and rm', async (t) => {
   const exec = podman(['exec', c, 'sh', '-c', 'echo in the container; exit 3']);
   t.equal(exec.status, 3, exec.stderr);
   t.equal(exec.stdout, 'in the container\n');
+  const line = ['podman', ...GLOBAL, 'exec', '-t', c, 'sh', '-c', 'tty; exit 7'].map((a) => `'${a}'`).join(' ');
+  const tty = spawnSync('script', ['-qec', line, '/dev/null'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 });
+  t.equal(tty.status, 7, `exec -t: ${tty.stderr}`);
+  t.match(tty.stdout, /\/dev\/pts\/\d+/, 'exec -t has a terminal');
   // sleep as PID 1 ignores SIGTERM (no handler): podman sends SIGKILL after the timeout.
   const stop = podman(['stop', '--time', '1', c]);
   t.equal(stop.status, 0, stop.stderr);
