@@ -4,9 +4,14 @@
 #   --compile    Bun's runtime and every module in one file; koffi's native module too (libc.ts)
 #   --bytecode   parsed ahead of time: without it, Bun parses the whole bundle on every start (~9 ms)
 #   --sourcemap  stack traces, and so -E's "where in the code", name the files in src/
+#   --compile-exec-argv
+#                an executable built without one refuses to start from a working directory that
+#                was deleted ("The current working directory was deleted"), and containerd's
+#                shim runs its cleanup `delete --force` in the bundle dir it has just removed. With
+#                one, Bun 1.4 starts there as Node does. The flag given changes nothing for us.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${1:-dist/nk-runtime}
 shift || true
 [ -f lib/main.js ] || { echo "build-single: build first: npx tsc -p ." >&2; exit 1; }
-node_modules/.bin/bun build --compile --bytecode --sourcemap "$@" lib/main.js --outfile "$out"
+node_modules/.bin/bun build --compile --bytecode --sourcemap --compile-exec-argv=--no-deprecation "$@" lib/main.js --outfile "$out"

@@ -3,6 +3,7 @@ import t from 'tap';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Sandbox, skipReason } from './harness';
+import { spawnSync } from 'node:child_process';
 
 const skip = skipReason();
 if (skip) t.plan(0, skip);
@@ -143,4 +144,14 @@ t.test('two concurrent creates of one ID: exactly one wins, the other leaves not
   for (const r of results.filter((r) => r.code !== 0)) t.match(r.stderr, `container ${c} already exists`);
   t.equal(box.state(c).status, 'created', 'and its container is intact');
   t.equal(box.run(['delete', '--force', c]).status, 0);
+});
+
+t.test('commands work from a working directory that was deleted (containerd\'s shim cleans up from the removed bundle dir)', async (t) => {
+  const box = new Sandbox(t);
+  const c = `cwd-gone-${process.pid}`;
+  t.equal(box.run(['create', '--bundle', box.shell('true'), c]).status, 0);
+  const line = `mkdir ${box.dir}/gone && cd ${box.dir}/gone && rmdir ${box.dir}/gone && ${box.commandLine(['delete', '--force', c])} && ${box.commandLine(['delete', '--force', c])}`;
+  const r = spawnSync('sh', ['-c', line], { encoding: 'utf8' });
+  t.equal(r.status, 0, `delete --force, twice, from a deleted cwd: ${r.stderr}`);
+  t.equal(box.run(['list', '--format', 'json']).stdout, '[]\n');
 });
