@@ -137,6 +137,33 @@ function parallel(box: Sandbox, commands: string[][], env: Record<string, string
   );
 }
 
+t.test('the init killed before start, the program exiting while an exec joins: clear answers, nothing left', async (t) => {
+  const box = new Sandbox(t);
+  const c = id('initkilled');
+  t.equal(box.run(['create', '--bundle', box.shell('sleep 30'), c]).status, 0);
+  const pid = savedPid(box, c)!;
+  process.kill(pid, 'SIGKILL');
+  for (let i = 0; i < 100 && box.state(c).status !== 'stopped'; i++) await new Promise((r) => setTimeout(r, 20));
+  t.equal(box.state(c).status, 'stopped', 'a killed init reads as stopped');
+  const start = box.run(['start', c]);
+  t.equal(start.status, 1);
+  t.match(start.stderr, `cannot start container ${c}: it is stopped`);
+  t.equal(box.run(['delete', c]).status, 0, 'and it can be deleted');
+  gone(t, box, c, pid);
+
+  // A program that exits while exec helpers are joining it: each exec works or fails in one line.
+  const short = id('short');
+  t.equal(box.run(['run', '--detach', '--bundle', box.shell('sleep 0.3', undefined, 'short'), short]).status, 0);
+  const execs = await parallel(box, Array.from({ length: 6 }, () => ['exec', short, 'sleep', '1']));
+  for (const r of execs) {
+    if (r.status === 0) continue;
+    t.notMatch(r.stderr, /internal error|\n\s+at /, `exec during the exit: ${r.stderr.trim().slice(0, 200)}`);
+  }
+  for (let i = 0; i < 100 && box.state(short).status !== 'stopped'; i++) await new Promise((r) => setTimeout(r, 50));
+  t.equal(box.run(['delete', '--force', short]).status, 0);
+  gone(t, box, short);
+});
+
 const CONCURRENT = Number(process.env.NK_TEST_CONCURRENT ?? 50);
 
 t.test(`${CONCURRENT} creates in parallel, then starts, kills and deletes in parallel: all succeed, list is exact`, async (t) => {
