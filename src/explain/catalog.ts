@@ -132,6 +132,10 @@ export const CATALOG: Record<KernelCall, Explanation> = {
     why: 'Makes this terminal the controlling terminal of our session: Ctrl-C on it now sends SIGINT to the program, and closing it sends SIGHUP.',
     man: 'man 2 ioctl_tty',
   },
+  capset: {
+    why: 'Sets which of root\'s powers this process holds: effective (checked now), permitted (may be used), inheritable (may pass to a program with file capabilities). What is not listed is gone.',
+    man: 'man 2 capset',
+  },
   socketpair: {
     why: 'Makes two connected unix sockets: whatever is written into one comes out of the other. Each process keeps one end; when a process dies, the kernel closes its end and the other side reads end-of-file.',
     man: 'man 2 socketpair',

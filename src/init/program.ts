@@ -14,6 +14,7 @@ import { PR, RLIMIT } from '../linux/constants';
 import type { Kernel } from '../linux/kernel';
 import type { Spec } from '../oci/spec';
 import { attachTerminal } from './terminal';
+import { afterUserChange, beforeUserChange } from './capabilities';
 
 export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
@@ -66,11 +67,20 @@ export function execProgram(k: Kernel, spec: Pick<Spec, 'process'>, program: str
     k.because(`process.rlimits[${i}]`).setrlimit(RLIMIT[r.type], rlimitValue(r.soft), rlimitValue(r.hard));
   });
   k.because('process.user.umask').umask(p.user.umask ?? 0o022);
+  // Before the capabilities go: lowering the OOM score below 0 needs CAP_SYS_RESOURCE.
+  if (p.oomScoreAdj !== undefined) {
+    k.because('process.oomScoreAdj', 'How eagerly the kernel\'s OOM killer picks this process (and the program it becomes): -1000 never, 1000 first.').writeFile(
+      '/proc/self/oom_score_adj',
+      String(p.oomScoreAdj),
+    );
+  }
+  if (p.capabilities) beforeUserChange(k, p.capabilities);
   k.because('process.user.additionalGids', 'Dropping the runtime\'s supplementary groups, keeping only the ones the config lists.').setgroups(
     p.user.additionalGids ?? [],
   );
   k.because('process.user.gid').setgid(p.user.gid);
   k.because('process.user.uid').setuid(p.user.uid);
+  if (p.capabilities) afterUserChange(k, p.capabilities);
   k.because('process.cwd').chdir(p.cwd ?? '/');
   if (p.noNewPrivileges) k.because('process.noNewPrivileges').prctl(PR.SET_NO_NEW_PRIVS, 1);
   if (terminal !== undefined) attachTerminal(k, terminal);

@@ -89,8 +89,14 @@ export const O_NOCTTY = 0o400;
 export const PR: Record<string, number> = {
   SET_PDEATHSIG: 1,
   SET_DUMPABLE: 4,
+  SET_KEEPCAPS: 8,
+  CAPBSET_DROP: 24,
   SET_NO_NEW_PRIVS: 38,
+  CAP_AMBIENT: 47,
 };
+
+/** prctl(PR_CAP_AMBIENT, ...)'s second argument. man 2 prctl */
+export const PR_CAP_AMBIENT = { RAISE: 2, CLEAR_ALL: 4 } as const;
 
 /** File type bits for mknod(2). man 7 inode */
 export const S_IFCHR = 0o020000;

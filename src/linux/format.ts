@@ -4,6 +4,7 @@
  */
 import { CLONE, MS, MNT, LOCK, PR, RLIMIT, flagNames } from './constants';
 import type { KernelCall, RunRequest, SpawnRequest } from './kernel';
+import { capabilityNames } from './capabilities';
 
 const q = (s: unknown) => (s === null || s === undefined ? 'NULL' : JSON.stringify(s));
 const octal = (n: number) => '0' + n.toString(8);
@@ -44,7 +45,15 @@ const FORMATS: Record<KernelCall, Formatter> = {
   setgroups: (gids: number[]) => `setgroups(${gids.length}, [${gids.join(', ')}])`,
   setgid: (gid) => `setgid(${gid})`,
   setuid: (uid) => `setuid(${uid})`,
-  prctl: (option: number, arg2) => `prctl(${Object.keys(PR).find((k) => PR[k] === option)?.replace(/^/, 'PR_') ?? option}, ${arg2})`,
+  prctl: (option: number, arg2: number, arg3?: number) => {
+    const name = Object.keys(PR).find((k) => PR[k] === option);
+    if (name === 'CAPBSET_DROP') return `prctl(PR_CAPBSET_DROP, ${capabilityNames(1n << BigInt(arg2))})`;
+    if (name === 'CAP_AMBIENT') {
+      return arg2 === 4 ? 'prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL)' : `prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, ${capabilityNames(1n << BigInt(arg3 ?? 0))})`;
+    }
+    return `prctl(${name ? `PR_${name}` : option}, ${arg2})`;
+  },
+  capset: (e: bigint, p: bigint, i: bigint) => `capset({effective: ${capabilityNames(e)}, permitted: ${capabilityNames(p)}, inheritable: ${capabilityNames(i)}})`,
   resetSignal: (sig: number) => `signal(${signalName(sig)}, SIG_DFL)`,
   setCloexec: (fd, on: boolean) => `fcntl(${fd}, F_SETFD, ${on ? 'FD_CLOEXEC' : '0'})`,
   closeRangeCloexec: (first) => `close_range(${first}, ~0U, CLOSE_RANGE_CLOEXEC)`,

@@ -71,7 +71,9 @@ export interface KernelOps {
   setgroups(gids: number[]): void;
   setgid(gid: number): void;
   setuid(uid: number): void;
-  prctl(option: number, arg2: number): void;
+  prctl(option: number, arg2: number, arg3?: number): void;
+  /** Set the effective, permitted and inheritable capability sets (masks: bit N is capability N). */
+  capset(effective: bigint, permitted: bigint, inheritable: bigint): void;
   /** Give a signal back its default action (SIG_DFL). */
   resetSignal(signal: number): void;
   // File descriptors.
@@ -115,7 +117,7 @@ const CALLS: Record<KernelCall, true> = {
   unshare: true, setns: true, mount: true, umount2: true, pivotRoot: true, open: true, close: true,
   mkdirAll: true, mkfifo: true, mknod: true, symlink: true, chown: true, writeFile: true,
   rmdir: true, chdir: true, chroot: true, sethostname: true, setdomainname: true, umask: true, setrlimit: true,
-  setgroups: true, setgid: true, setuid: true, prctl: true, resetSignal: true, setCloexec: true, closeRangeCloexec: true,
+  setgroups: true, setgid: true, setuid: true, prctl: true, capset: true, resetSignal: true, setCloexec: true, closeRangeCloexec: true,
   flock: true, socketpair: true, connectUnix: true, sendFd: true, receiveFd: true, dup2: true, unlockPty: true, ptyNumber: true,
   setWindowSize: true, setControllingTerminal: true, spawn: true, runToEnd: true, kill: true, execve: true,
 };

@@ -40,6 +40,7 @@ export function loadBunLibc(): Libc {
     setgid: { args: ['u32'], returns: 'i32' }, // int setgid(gid_t gid)
     setuid: { args: ['u32'], returns: 'i32' }, // int setuid(uid_t uid)
     prctl: { args: ['i32', 'u64', 'u64', 'u64', 'u64'], returns: 'i32' }, // int prctl(int option, unsigned long arg2, ...)
+    capset: { args: ['ptr', 'ptr'], returns: 'i32' }, // int capset(cap_user_header_t hdrp, const cap_user_data_t datap)
     signal: { args: ['i32', 'i64'], returns: 'i64' }, // sighandler_t signal(int signum, sighandler_t handler)
     fcntl: { args: ['i32', 'i32', 'i32'], returns: 'i32' }, // int fcntl(int fd, int cmd, int arg)
     close_range: { args: ['u32', 'u32', 'i32'], returns: 'i32' }, // int close_range(unsigned first, unsigned last, int flags)
@@ -85,6 +86,7 @@ export function loadBunLibc(): Libc {
     setgid: c.setgid,
     setuid: c.setuid,
     prctl: c.prctl,
+    capset: c.capset,
     signal: (signum: number, handler: number) => Number(c.signal(signum, BigInt(handler))),
     fcntl: c.fcntl,
     close_range: c.close_range,

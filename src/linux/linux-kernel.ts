@@ -131,8 +131,18 @@ export class LinuxKernel implements KernelOps {
   setuid(uid: number): void {
     this.check('setuid', [uid], this.c.setuid(uid));
   }
-  prctl(option: number, arg2: number): void {
-    this.check('prctl', [option, arg2], this.c.prctl(option, arg2, 0, 0, 0));
+  prctl(option: number, arg2: number, arg3 = 0): void {
+    this.check('prctl', [option, arg2, arg3], this.c.prctl(option, arg2, arg3, 0, 0));
+  }
+  capset(effective: bigint, permitted: bigint, inheritable: bigint): void {
+    // struct __user_cap_header_struct { u32 version; int pid; }: version 3 (64-bit sets), pid 0 =
+    // this thread. Then two struct __user_cap_data_struct { u32 effective, permitted,
+    // inheritable; }: the low 32 capabilities, then the high ones. man 2 capset
+    const header = new Uint32Array([0x20080522, 0]);
+    const low = (mask: bigint) => Number(mask & 0xffffffffn);
+    const high = (mask: bigint) => Number((mask >> 32n) & 0xffffffffn);
+    const data = new Uint32Array([low(effective), low(permitted), low(inheritable), high(effective), high(permitted), high(inheritable)]);
+    this.check('capset', [effective, permitted, inheritable], this.c.capset(header, data));
   }
   resetSignal(signal: number): void {
     this.check('resetSignal', [signal], Number(this.c.signal(signal, 0)) === -1 ? -1 : 0);

@@ -22,8 +22,13 @@ export function defaultSpec(): ValidatedSpec {
       args: ['sh'],
       env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'TERM=xterm'],
       cwd: '/',
-      // runc also keeps a few capabilities (CAP_AUDIT_WRITE, CAP_KILL, CAP_NET_BIND_SERVICE);
-      // capabilities and seccomp are left out until nk-runtime applies them.
+      // Of root's powers, only these three, as runc's default: everything else (mounting,
+      // loading modules, changing the clock, ...) is dropped for good. No inheritable, no ambient.
+      capabilities: {
+        bounding: ['CAP_AUDIT_WRITE', 'CAP_KILL', 'CAP_NET_BIND_SERVICE'],
+        effective: ['CAP_AUDIT_WRITE', 'CAP_KILL', 'CAP_NET_BIND_SERVICE'],
+        permitted: ['CAP_AUDIT_WRITE', 'CAP_KILL', 'CAP_NET_BIND_SERVICE'],
+      },
       rlimits: [{ type: 'RLIMIT_NOFILE', hard: 1024, soft: 1024 }],
       // execve can never grant more privileges (setuid binaries, file capabilities).
       noNewPrivileges: true,

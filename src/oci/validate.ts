@@ -12,6 +12,7 @@
  * No schema library: each check is a small function that takes the path and the value.
  */
 import { UserError } from '../errors';
+import { CAPABILITIES } from '../linux/capabilities';
 import { RLIMIT } from '../linux/constants';
 import { NAMESPACE_TYPES, type ValidatedSpec } from './spec';
 
@@ -218,7 +219,11 @@ function checkEnv(path: string, value: unknown): void {
 function checkCapabilities(path: string, value: unknown): void {
   const caps = expectObject(path, value);
   for (const set of ['bounding', 'effective', 'inheritable', 'permitted', 'ambient']) {
-    optional(`${path}.${set}`, caps[set], expectStringArray);
+    optional(`${path}.${set}`, caps[set], (p, v) =>
+      expectStringArray(p, v).forEach((name, i) => {
+        if (!(CAPABILITIES as readonly string[]).includes(name)) fail(`${p}[${i}]`, 'must be a capability name like "CAP_KILL" (man 7 capabilities)', name);
+      }),
+    );
   }
 }
 

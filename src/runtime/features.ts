@@ -2,6 +2,7 @@
  * `nk-runtime features`: what this runtime supports, in the shape of the runtime-spec's
  * features.md (containerd asks for it to learn what it may put in a config).
  */
+import { CAPABILITIES } from '../linux/capabilities';
 import { KNOWN_MOUNT_OPTIONS } from '../init/mount-options';
 
 export function features(version: string) {
@@ -12,7 +13,7 @@ export function features(version: string) {
     mountOptions: KNOWN_MOUNT_OPTIONS,
     linux: {
       namespaces: ['cgroup', 'ipc', 'mount', 'network', 'pid', 'uts'],
-      capabilities: [],
+      capabilities: [...CAPABILITIES],
       cgroup: { v1: true, v2: true, systemd: false, systemdUser: false, rdma: true },
       seccomp: { enabled: false },
       apparmor: { enabled: false },

@@ -25,8 +25,7 @@ const APPLIED_RESOURCES: Record<string, string[] | true> = {
 export function notApplied(spec: Spec): string[] {
   const found: string[] = [];
   const p = spec.process as Record<string, unknown> | undefined;
-  if (p?.capabilities) found.push("process.capabilities: not applied yet: the program keeps all of root's capabilities");
-  for (const key of ['apparmorProfile', 'selinuxLabel', 'oomScoreAdj', 'ioPriority', 'scheduler', 'execCPUAffinity']) {
+  for (const key of ['apparmorProfile', 'selinuxLabel', 'ioPriority', 'scheduler', 'execCPUAffinity']) {
     if (p?.[key] !== undefined) found.push(`process.${key}: not applied yet`);
   }
   const linux = spec.linux as Record<string, unknown> | undefined;

@@ -22,7 +22,11 @@ t.test('it runs sh as root in /, like runc spec', async (t) => {
   t.same(spec.process.rlimits, [{ type: 'RLIMIT_NOFILE', hard: 1024, soft: 1024 }]);
   t.same(spec.root, { path: 'rootfs', readonly: true });
   t.equal(spec.hostname, 'nk-runtime');
-  t.equal(spec.process.capabilities, undefined);
+  t.same(spec.process.capabilities, {
+    bounding: ['CAP_AUDIT_WRITE', 'CAP_KILL', 'CAP_NET_BIND_SERVICE'],
+    effective: ['CAP_AUDIT_WRITE', 'CAP_KILL', 'CAP_NET_BIND_SERVICE'],
+    permitted: ['CAP_AUDIT_WRITE', 'CAP_KILL', 'CAP_NET_BIND_SERVICE'],
+  }, "runc's default capabilities, no inheritable, no ambient");
   t.equal(spec.linux?.seccomp, undefined);
 });
 

@@ -97,3 +97,32 @@ t.test('process.args[0] is found through PATH, and a missing or non-executable o
   spec.process.args = ['/etc/passwd'];
   t.throws(() => findProgram(spec), { message: 'process.args[0]: /etc/passwd is not executable in the rootfs' });
 });
+
+t.test('capabilities: bounding drops before the user change, keep-caps, then capset and ambient after setuid', async (t) => {
+  const { execProgram } = await import('../../src/init/program');
+  const { FakeKernel } = await import('../../src/linux/fake-kernel');
+  const { observe } = await import('../../src/linux/kernel');
+  const fake = new FakeKernel();
+  const k = observe(fake.ops, 'init', () => undefined);
+  const spec = {
+    process: {
+      args: ['/bin/true'],
+      cwd: '/',
+      user: { uid: 1000, gid: 1000 },
+      oomScoreAdj: -100,
+      capabilities: { bounding: ['CAP_NET_RAW', 'CAP_KILL'], effective: ['CAP_KILL'], permitted: ['CAP_KILL', 'CAP_NET_RAW'], ambient: ['CAP_NET_RAW'] },
+    },
+  } as any;
+  t.throws(() => execProgram(k, spec, '/bin/true'), /fake execve/);
+  const texts = fake.texts;
+  const at = (re: RegExp) => texts.findIndex((x) => re.test(x));
+  const drops = texts.filter((x) => x.startsWith('prctl(PR_CAPBSET_DROP'));
+  t.notOk(drops.some((x) => /CAP_NET_RAW|CAP_KILL\)/.test(x)), 'the listed capabilities stay in the bounding set');
+  t.ok(drops.some((x) => x === 'prctl(PR_CAPBSET_DROP, CAP_SYS_ADMIN)'), 'CAP_SYS_ADMIN is dropped');
+  t.ok(at(/oom_score_adj/) < at(/PR_CAPBSET_DROP/), 'oom_score_adj while root still has CAP_SYS_RESOURCE');
+  t.ok(at(/PR_CAPBSET_DROP/) < at(/PR_SET_KEEPCAPS, 1/) && at(/PR_SET_KEEPCAPS, 1/) < at(/^setuid\(1000\)/), 'bounding, then keep-caps, before setuid');
+  t.ok(at(/^setuid\(1000\)/) < at(/^capset/), 'capset after setuid');
+  t.ok(texts.includes('capset({effective: CAP_KILL, permitted: CAP_KILL|CAP_NET_RAW, inheritable: 0})'), 'exactly the sets; inheritable empty when not asked');
+  t.ok(at(/PR_CAP_AMBIENT_CLEAR_ALL/) < at(/PR_CAP_AMBIENT_RAISE, CAP_NET_RAW/), 'ambient cleared, then raised');
+  t.ok(at(/PR_CAP_AMBIENT_RAISE/) < at(/^execve/), 'all before execve');
+});
