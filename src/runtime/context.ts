@@ -7,6 +7,19 @@ import { LinuxKernel } from '../linux/linux-kernel';
 import type { Narrator } from '../explain/narrator';
 import { StateStore } from './state-store';
 import { writeErr } from '../output';
+import * as fs from 'node:fs';
+
+/** One append per command: the trace costs a JSON.stringify and a write, not one per step. */
+function saveTrace(dir: string, command: string, steps: Step[]): void {
+  // The command's line carries the time this process began, so the timeline reads in order.
+  const head = { type: 'command', command, pid: process.pid, time: Math.round(performance.timeOrigin) };
+  const lines = [head, ...steps.map((step) => ({ type: 'step', ...step }))].map((l) => JSON.stringify(l)).join('\n') + '\n';
+  try {
+    fs.appendFileSync(`${dir}/trace.jsonl`, lines, { mode: 0o600 });
+  } catch {
+    // the container is gone (delete), or its dir cannot be written: the trace is a help, not a duty
+  }
+}
 
 export interface RuntimeContext {
   kernel: Kernel;
@@ -17,6 +30,11 @@ export interface RuntimeContext {
   onStep(step: Step): void;
   /** Tell the user something they should know that is not an error. */
   warn(message: string): void;
+  /**
+   * Append this command's steps (since the last save) to the container's trace.jsonl: one line
+   * for the command, one per step. `nk-runtime trace ID` shows them. A missing dir is no error.
+   */
+  saveTrace(dir: string, command: string): void;
 }
 
 export interface ContextOptions {
@@ -31,8 +49,13 @@ export interface ContextOptions {
 export function makeContext(options: ContextOptions): RuntimeContext {
   // The narration's texts are loaded only for -E.
   const narrator = options.educational ? new (require('../explain/narrator') as typeof import('../explain/narrator')).Narrator() : undefined;
-  const onStep = (step: Step) => narrator?.step(step);
+  const steps: Step[] = [];
+  const onStep = (step: Step) => {
+    steps.push(step);
+    narrator?.step(step);
+  };
   return {
+    saveTrace: (dir, command) => saveTrace(dir, command, steps.splice(0)),
     kernel: observe(options.kernel ?? new LinuxKernel(), 'runtime', onStep),
     store: new StateStore(options.root),
     narrator,

@@ -176,6 +176,7 @@ export async function create(ctx: RuntimeContext, id: string, options: CreateOpt
     delete state.creating;
     container.writeState(state);
     mark('create: done');
+    ctx.saveTrace(container.dir, `create ${id}`);
     log.runtime('create %s: ready, init pid %d', id, init.pid);
     if (options.pidFile) writeFileAtomic(path.resolve(options.pidFile), String(init.pid));
     ctx.narrator?.say(`The init (host pid ${init.pid}) now waits on exec.fifo; \`nk-runtime start ${id}\` runs the program.`);

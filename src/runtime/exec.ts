@@ -98,6 +98,7 @@ export async function exec(ctx: RuntimeContext, id: string, options: ExecOptions
   }
   if (options.pidFile) writeFileAtomic(path.resolve(options.pidFile), String(helper.pid));
   const terminal = ourConsoleEnd === undefined ? undefined : k.because('process.terminal').receiveFd(ourConsoleEnd);
+  ctx.saveTrace(container.dir, `exec ${id} ${process.args?.join(' ') ?? ''}`.trim());
   if (options.detach) {
     // Exit without closing the socket ourselves: the helper runs the command once the kernel
     // closes it, as this process ends (see ExecBootstrap.waitForRuntimeExit).

@@ -27,6 +27,7 @@ export function kill(ctx: RuntimeContext, id: string, signal: number, all: boole
     // wait for `resume`, as they would under runc.
     if (status === 'paused' && signal === SIGKILL) thaw(ctx.kernel, state.cgroup!, 'kill');
   } finally {
+    ctx.saveTrace(container.dir, `kill ${id}`);
     unlock();
   }
 }

@@ -53,6 +53,7 @@ export async function start(ctx: RuntimeContext, id: string): Promise<void> {
       runHooks(ctx.kernel, 'poststart', state.hooks.poststart, hookState(state, 'running'), (message) => ctx.warn(`start ${id}: ${message}`));
     }
   } finally {
+    ctx.saveTrace(container.dir, `start ${id}`);
     unlock();
   }
 }

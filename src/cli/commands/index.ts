@@ -14,6 +14,7 @@ import { eventsCommand } from './events';
 import { featuresCommand } from './features';
 import { listCommand } from './list';
 import { specCommand } from './spec';
+import { traceCommand } from './trace';
 
 export const commands = [
   createCommand,
@@ -31,4 +32,5 @@ export const commands = [
   updateCommand,
   eventsCommand,
   featuresCommand,
+  traceCommand,
 ] as unknown as CommandModule[];
