@@ -10,10 +10,25 @@ import { CATALOG } from './catalog';
 import { writeErr } from '../output';
 import { errnoDescription } from '../linux/errno';
 
+/**
+ * Colour when stderr is a terminal, plain otherwise (a file, a pipe, a test), and never when
+ * NO_COLOR is set (no-color.org).
+ */
+export function colourWanted(): boolean {
+  return !process.env.NO_COLOR && (require('node:tty') as typeof import('node:tty')).isatty(2);
+}
+
+const paint = (code: string) => (text: string) => `\x1b[${code}m${text}\x1b[0m`;
+const COLOURS = { call: paint('1'), error: paint('31'), cause: paint('36'), dim: paint('2') };
+const PLAIN = { call: (t: string) => t, error: (t: string) => t, cause: (t: string) => t, dim: (t: string) => t };
+
 export class Narrator {
   private count = 0;
+  private readonly c: typeof PLAIN;
 
-  constructor(private readonly write: (text: string) => void = writeErr) {}
+  constructor(private readonly write: (text: string) => void = writeErr, colour = colourWanted()) {
+    this.c = colour ? COLOURS : PLAIN;
+  }
 
   /** A heading for the command: `nk-runtime create demo (bundle /x, OCI 1.2.0)`. */
   heading(text: string): void {
@@ -28,13 +43,16 @@ export class Narrator {
   step(step: Step): void {
     this.count += 1;
     const who = `${step.role.padEnd(7)} pid ${String(step.pid).padEnd(6)}`;
-    const outcome = step.error ? `= -1 ${step.error} (${errnoDescription(step.error)})` : `= ${step.result}`;
-    const head = ` [${this.count}] ${who} ${step.text} ${outcome}`;
-    const lines = [step.cause ? `${head.padEnd(90)} ${step.cause}` : head];
+    const outcome = step.error ? this.c.error(`= -1 ${step.error} (${errnoDescription(step.error)})`) : `= ${step.result}`;
+    // Padding is counted on the plain text: colour codes take no room on the screen.
+    const plainHead = ` [${this.count}] ${who} ${step.text} ${step.error ? `= -1 ${step.error} (${errnoDescription(step.error)})` : `= ${step.result}`}`;
+    const head = ` [${this.count}] ${who} ${this.c.call(step.text)} ${outcome}`;
+    const pad = ' '.repeat(Math.max(1, 91 - plainHead.length));
+    const lines = [step.cause ? `${head}${pad}${this.c.cause(step.cause)}` : head];
     const explanation = CATALOG[step.call];
     lines.push(...wrap(step.note ?? explanation.why, 92).map((l) => `      ${l}`));
     const man = typeof explanation.man === 'function' ? explanation.man(step.text) : explanation.man;
-    lines.push(`      ${man}${step.site ? ` · ${step.site}` : ''}`);
+    lines.push(this.c.dim(`      ${man}${step.site ? ` · ${step.site}` : ''}`));
     this.write(lines.join('\n') + '\n');
   }
 }

@@ -1,0 +1,30 @@
+/** -E: colour only when asked (a terminal, and no NO_COLOR); the same columns either way. */
+import t from 'tap';
+import { Narrator } from '../../src/explain/narrator';
+import type { Step } from '../../src/linux/kernel';
+
+const STEP: Step = { role: 'init', pid: 1, call: 'mount', text: 'mount("proc", "/proc", "proc", 0, NULL)', error: 'EPERM', cause: 'mounts[0]', site: 'src/init/rootfs.ts mountOne()', time: 0, ms: 0 };
+
+function narrate(colour: boolean): string {
+  let out = '';
+  new Narrator((text) => (out += text), colour).step(STEP);
+  return out;
+}
+
+t.test('plain: no escape codes; colour: the call bold, the error red, the field cyan', async (t) => {
+  const plain = narrate(false);
+  t.notMatch(plain, /\x1b/);
+  t.match(plain, /= -1 EPERM \(Operation not permitted\) +mounts\[0\]/);
+  const coloured = narrate(true);
+  t.match(coloured, '\x1b[1mmount("proc"');
+  t.match(coloured, '\x1b[31m= -1 EPERM');
+  t.match(coloured, '\x1b[36mmounts[0]\x1b[0m');
+  t.equal(coloured.replace(/\x1b\[\d+m/g, ''), plain, 'without its codes, the coloured text is the plain one: same columns');
+});
+
+t.test('NO_COLOR turns colour off even on a terminal', async (t) => {
+  const { colourWanted } = await import('../../src/explain/narrator');
+  process.env.NO_COLOR = '1';
+  t.equal(colourWanted(), false);
+  delete process.env.NO_COLOR;
+});
