@@ -269,11 +269,13 @@ export class LinuxKernel implements KernelOps {
   spawn(request: SpawnRequest) {
     // Loaded here, not at the top: only create and run spawn, and the module costs a few ms to load.
     const { spawn: spawnChild } = require('node:child_process') as typeof import('node:child_process');
-    return spawnChild(request.file, request.args, {
+    // Bun's spawn throws a failed fork (ENOMEM in a PID namespace whose init is gone) at once;
+    // Node's reports it later, as an 'error' event and no pid.
+    return this.fsCall('spawn', [request], () => spawnChild(request.file, request.args, {
       stdio: request.stdio,
       env: request.env,
       detached: request.detached,
-    });
+    }));
   }
   kill(pid: number, signal: number): void {
     this.check('kill', [pid, signal], this.c.kill(pid, signal));

@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { INIT_ARGUMENT, isSingleExecutable } from '../engine';
 import { CLONE } from '../linux/constants';
+import { UserError } from '../errors';
 import type { Kernel } from '../linux/kernel';
 
 /** Where the helper is born: a new PID namespace, an existing one (by path), or ours. */
@@ -61,9 +62,18 @@ export function spawnHelper(k: Kernel, target: PidNamespaceTarget | undefined, w
         detached: true,
       }),
     );
+    // Node reports a failed spawn as an 'error' event and no pid: the pid tells us, the event
+    // must not go unheard (it would end the process).
+    child.on('error', () => undefined);
+    if (!child.pid) throw Object.assign(new Error('spawn failed'), { code: target?.path ? 'ENOMEM' : 'EAGAIN' });
     return { child, socket: ours };
   } catch (err) {
     k.close(ours);
+    // fork fails with ENOMEM in a PID namespace whose init has exited (man 7 pid_namespaces).
+    if (target?.path && (err as { code?: string }).code === 'ENOMEM') {
+      throw new UserError("the container's PID namespace has no init any more: the container has stopped", 'nk-runtime state shows it; delete it when done');
+    }
+    if ((err as Error).message === 'spawn failed') throw new UserError(`could not start the ${target?.path ? 'exec helper' : "container's init"} process`);
     throw err;
   } finally {
     // The helper has its own copy now. Ours must go, or the helper's death would not end our reads.
