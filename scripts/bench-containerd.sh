@@ -28,6 +28,7 @@ cleanup() {
   grep -o " $work/[^ ]*" /proc/self/mountinfo | sort -r | xargs -r -n1 umount -l 2>/dev/null || true
   # The runtimes make the namespace's parent cgroup (/sys/fs/cgroup/*/$ns); runc leaves it.
   find /sys/fs/cgroup -maxdepth 4 -type d -name "$ns" 2>/dev/null | sort -r | xargs -r rmdir 2>/dev/null || true
+  rmdir "/run/containerd/runc/$ns" 2>/dev/null || true
   rm -rf "$work"
 }
 trap cleanup EXIT

@@ -81,6 +81,13 @@ class Containerd {
     // containerd leaves its snapshot mounts (overlay or bind) under its root when killed midway.
     spawnSync('sh', ['-c', `grep -o " ${this.dir}/[^ ]*" /proc/self/mountinfo | sort -r | xargs -r -n1 umount -l`]);
     fs.rmSync(this.dir, { recursive: true, force: true });
+    // The runc shim keeps the runtime's state under /run/containerd/runc/<namespace>, and no one
+    // removes the (then empty) directory: ours goes.
+    try {
+      fs.rmdirSync(`/run/containerd/runc/${this.namespace}`);
+    } catch {
+      // not there, or not empty
+    }
   }
 }
 
