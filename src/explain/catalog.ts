@@ -141,8 +141,8 @@ export const CATALOG: Record<KernelCall, Explanation> = {
     man: 'man 2 socketpair',
   },
   spawn: {
-    why: 'Starts a new process (fork, then execve, done by libuv).',
-    man: 'man 2 fork',
+    why: 'Starts a new process: posix_spawn forks (clone with CLONE_VM|CLONE_VFORK), sets up the child\'s fds and signals, and execve\'s the program, all in C. Wrapped in unshare or setns with CLONE_NEWPID, the child is born in that PID namespace; the runtime steps back to its own at once.',
+    man: (text: string) => (text.includes('CLONE_NEWPID') ? 'man 3 posix_spawn, man 7 pid_namespaces' : 'man 3 posix_spawn'),
   },
   kill: { why: 'Sends a signal to a process.', man: 'man 2 kill' },
   execve: {

@@ -63,6 +63,19 @@ export const CLOSE_RANGE = {
 export const F_GETFD = 1;
 export const F_SETFD = 2;
 export const FD_CLOEXEC = 1;
+/** fcntl(2) F_DUPFD_CLOEXEC: a copy of the fd, close-on-exec, at the lowest free number from arg on. */
+export const F_DUPFD_CLOEXEC = 1030;
+
+/** waitpid(2) option: return at once (0) if the child is still running. */
+export const WNOHANG = 1;
+
+/** posix_spawnattr_setflags(3) flags, as glibc defines them (spawn.h). */
+export const POSIX_SPAWN = { SETSIGDEF: 0x04, SETSIGMASK: 0x08, SETSID: 0x80 } as const;
+/**
+ * Room for glibc's opaque posix_spawn types (80 and 336 bytes on x86_64 and aarch64) and for a
+ * sigset_t (128 bytes): more than enough, since only glibc reads and writes them.
+ */
+export const POSIX_SPAWN_STRUCT_BYTES = 512;
 
 /** flock(2) operations. */
 export const LOCK = { SH: 1, EX: 2, NB: 4, UN: 8 } as const;

@@ -3,10 +3,8 @@
  * works, or fails with the errno a test asks for. Unit tests use it to walk code that would need
  * root, and to assert which calls were made, in which order.
  */
-import { EventEmitter } from 'node:events';
-import type { ChildProcess } from 'node:child_process';
 import { formatCall } from './format';
-import { KERNEL_CALLS, KernelError, type KernelCall, type KernelOps } from './kernel';
+import { KERNEL_CALLS, KernelError, type Child, type ChildExit, type KernelCall, type KernelOps } from './kernel';
 
 export interface FakeCall {
   call: KernelCall;
@@ -79,8 +77,8 @@ export class FakeExecveError extends Error {
   }
 }
 
-function fakeChild(pid: number): ChildProcess {
-  const child = new EventEmitter() as unknown as ChildProcess;
-  Object.assign(child, { pid, stdio: [], unref() {}, kill: () => true });
-  return child;
+/** Nothing was started: a child that has already ended, well. */
+function fakeChild(pid: number): Child {
+  const exit: ChildExit = { code: 0, signal: null };
+  return { pid, exited: Promise.resolve(exit), hasExited: true, ref() {}, unref() {} };
 }

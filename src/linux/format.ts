@@ -69,7 +69,13 @@ const FORMATS: Record<KernelCall, Formatter> = {
   setControllingTerminal: (fd) => `ioctl(${fd}, TIOCSCTTY, 0)`,
   runToEnd: (req: RunRequest) =>
     `run ${req.argv.map((a) => (/\s/.test(a) ? q(a) : a)).join(' ')} (stdin: the container's state${req.timeoutMs ? `, timeout ${req.timeoutMs / 1000} s` : ''})`,
-  spawn: (req: SpawnRequest) => `spawn ${[req.file, ...req.args].map((a) => (/\s/.test(a) ? q(a) : a)).join(' ')}`,
+  spawn: (req: SpawnRequest) => {
+    const call = `posix_spawn(${q(req.file)}, [${[req.file, ...req.args].map(q).join(', ')}])`;
+    const ns = req.pidNamespace;
+    if (!ns) return call;
+    const enter = ns.join === undefined ? 'unshare(CLONE_NEWPID)' : `setns(${ns.join}, CLONE_NEWPID)`;
+    return `${enter}; ${call}; setns(${ns.home}, CLONE_NEWPID)`;
+  },
   kill: (pid, sig: number) => `kill(${pid}, ${signalName(sig)})`,
   execve: (path, argv: string[], envp: string[]) =>
     `execve(${q(path)}, [${argv.map(q).join(', ')}], [${envp.length} env vars])`,

@@ -10,7 +10,6 @@
  *
  * Code elsewhere never imports koffi or calls these syscalls itself; it receives a `Kernel`.
  */
-import type { ChildProcess, StdioOptions } from 'node:child_process';
 import { errnoDescription } from './errno';
 import { formatCall } from './format';
 
@@ -32,14 +31,50 @@ export interface RunResult {
   output: string;
 }
 
-/** What to start for `spawn`: the program, its arguments, and which fds it inherits. */
+/**
+ * What to start for `spawn`: the program, its arguments and environment, its fds, and the PID
+ * namespace it is born in.
+ */
 export interface SpawnRequest {
   file: string;
+  /** The arguments after argv[0] (which is `file`). */
   args: string[];
-  stdio: StdioOptions;
-  env?: NodeJS.ProcessEnv;
+  env: Record<string, string>;
+  /**
+   * The child's fds, by number: fds[i] becomes its fd i. A number is one of our fds, passed on;
+   * null is /dev/null. Our other fds are close-on-exec (Node and Bun open theirs so), so it gets
+   * no other.
+   */
+  fds: (number | null)[];
   /** Start a new session (setsid): the process does not die with our terminal. */
-  detached?: boolean;
+  newSession: boolean;
+  /**
+   * Born in another PID namespace: a new one (unshare), or the one open at `join` (setns); `home`
+   * is ours, open, to come back to. Absent: born in ours.
+   */
+  pidNamespace?: { join?: number; home: number };
+}
+
+/** How a child ended: its exit code, or the signal that killed it ("SIGKILL"). */
+export interface ChildExit {
+  code: number | null;
+  signal: string | null;
+}
+
+/** A process we started with `spawn`. */
+export interface Child {
+  readonly pid: number;
+  /** Settles once it has ended and we have collected its status (waitpid). */
+  readonly exited: Promise<ChildExit>;
+  /**
+   * It has ended and been collected: its pid may already be another process's, so it must not
+   * be signalled any more.
+   */
+  readonly hasExited: boolean;
+  /** Keep this process running until the child has ended (the default)... */
+  ref(): void;
+  /** ...or not: we may end first, and the child lives on. */
+  unref(): void;
 }
 
 export interface KernelOps {
@@ -100,7 +135,11 @@ export interface KernelOps {
   /** Make the terminal open on `fd` the controlling terminal of this session (ioctl TIOCSCTTY). */
   setControllingTerminal(fd: number): void;
   // Processes.
-  spawn(request: SpawnRequest): ChildProcess;
+  /**
+   * Start a program as a new process (posix_spawn: fork and execve in one call), if asked in
+   * another PID namespace.
+   */
+  spawn(request: SpawnRequest): Child;
   kill(pid: number, signal: number): void;
   /** Run a program to its end and wait for it (fork, execve, waitpid): the hooks. */
   runToEnd(request: RunRequest): RunResult;
@@ -209,7 +248,7 @@ export function observe(inner: KernelOps, role: Role, sink: StepSink): Kernel {
 }
 
 function describeResult(call: KernelCall, value: unknown): string {
-  if (call === 'spawn') return `pid ${(value as ChildProcess).pid}`;
+  if (call === 'spawn') return `pid ${(value as Child).pid}`;
   if (call === 'open') return `fd ${value}`;
   if (call === 'socketpair') return `fds ${(value as number[]).join(' and ')}`;
   if (call === 'connectUnix' || call === 'receiveFd') return `fd ${value}`;

@@ -54,6 +54,21 @@ export function loadBunLibc(): Libc {
     ioctl: { args: ['i32', 'u64', 'ptr'], returns: 'i32' }, // int ioctl(int fd, unsigned long request, ...)
     kill: { args: ['i32', 'i32'], returns: 'i32' }, // int kill(pid_t pid, int sig)
     execve: { args: ['ptr', 'ptr', 'ptr'], returns: 'i32' }, // int execve(const char *path, char *const argv[], char *const envp[])
+    waitpid: { args: ['i32', 'ptr', 'i32'], returns: 'i32' }, // pid_t waitpid(pid_t pid, int *status, int options)
+    // int posix_spawn(pid_t *pid, const char *path, const posix_spawn_file_actions_t *file_actions,
+    //                 const posix_spawnattr_t *attrp, char *const argv[], char *const envp[])
+    posix_spawn: { args: ['ptr', 'ptr', 'ptr', 'ptr', 'ptr', 'ptr'], returns: 'i32' },
+    posix_spawn_file_actions_init: { args: ['ptr'], returns: 'i32' }, // int posix_spawn_file_actions_init(posix_spawn_file_actions_t *fa)
+    posix_spawn_file_actions_adddup2: { args: ['ptr', 'i32', 'i32'], returns: 'i32' }, // (fa, int fd, int newfd)
+    posix_spawn_file_actions_addopen: { args: ['ptr', 'i32', 'ptr', 'i32', 'u32'], returns: 'i32' }, // (fa, int fd, const char *path, int oflag, mode_t mode)
+    posix_spawn_file_actions_destroy: { args: ['ptr'], returns: 'i32' }, // (fa)
+    posix_spawnattr_init: { args: ['ptr'], returns: 'i32' }, // int posix_spawnattr_init(posix_spawnattr_t *attr)
+    posix_spawnattr_setflags: { args: ['ptr', 'i16'], returns: 'i32' }, // (attr, short flags)
+    posix_spawnattr_setsigdefault: { args: ['ptr', 'ptr'], returns: 'i32' }, // (attr, const sigset_t *sigdefault)
+    posix_spawnattr_setsigmask: { args: ['ptr', 'ptr'], returns: 'i32' }, // (attr, const sigset_t *sigmask)
+    posix_spawnattr_destroy: { args: ['ptr'], returns: 'i32' }, // (attr)
+    sigfillset: { args: ['ptr'], returns: 'i32' }, // int sigfillset(sigset_t *set)
+    sigemptyset: { args: ['ptr'], returns: 'i32' }, // int sigemptyset(sigset_t *set)
     __errno_location: { args: [], returns: 'ptr' }, // int *__errno_location(void)
   }) as { symbols: Record<string, (...args: any[]) => any> };
 
@@ -109,6 +124,31 @@ export function loadBunLibc(): Libc {
       // Keep the strings alive until execve has read them (it only returns when it failed).
       void [a.strings, e.strings];
       return rc;
+    },
+    waitpid: c.waitpid,
+    posix_spawn_file_actions_init: c.posix_spawn_file_actions_init,
+    posix_spawn_file_actions_adddup2: c.posix_spawn_file_actions_adddup2,
+    posix_spawn_file_actions_addopen: (fa: Buffer, fd: number, path: string, oflag: number, mode: number) => c.posix_spawn_file_actions_addopen(fa, fd, cstr(path), oflag, mode),
+    posix_spawn_file_actions_destroy: c.posix_spawn_file_actions_destroy,
+    posix_spawnattr_init: c.posix_spawnattr_init,
+    posix_spawnattr_setflags: c.posix_spawnattr_setflags,
+    posix_spawnattr_setsigdefault: c.posix_spawnattr_setsigdefault,
+    posix_spawnattr_setsigmask: c.posix_spawnattr_setsigmask,
+    posix_spawnattr_destroy: c.posix_spawnattr_destroy,
+    sigfillset: c.sigfillset,
+    sigemptyset: c.sigemptyset,
+    // Every string and array is made now, every address taken now: the call itself passes numbers.
+    preparePosixSpawn: (pid: Int32Array, path: string, fileActions: Buffer, attr: Buffer, argv: string[], envp: string[]) => {
+      const file = cstr(path)!;
+      const a = cstrArray(argv);
+      const e = cstrArray(envp);
+      const addresses = [pid, file, fileActions, attr, a.pointers, e.pointers].map((buffer) => ptr(buffer));
+      const keep = [pid, file, fileActions, attr, a, e];
+      return () => {
+        const rc = c.posix_spawn(addresses[0], addresses[1], addresses[2], addresses[3], addresses[4], addresses[5]);
+        void keep; // the buffers live as long as this function
+        return rc;
+      };
     },
     errno: () => read.i32(c.__errno_location(), 0),
   };

@@ -18,7 +18,19 @@ export interface Libc {
   setgid: Fn; setuid: Fn; prctl: Fn; capset: Fn; signal: Fn; fcntl: Fn; close_range: Fn; flock: Fn; socketpair: Fn; socket: Fn; connect: Fn; sendmsg: Fn; recvmsg: Fn; dup2: Fn; ioctlInt: Fn; ioctlPtr: Fn;
   /** The address of a buffer, to put inside a C struct (sendmsg's msghdr). */
   address: (buffer: Buffer) => bigint;
-  kill: Fn; execve: Fn;
+  kill: Fn; execve: Fn; waitpid: Fn;
+  // posix_spawn(3) and the functions that fill in its opaque arguments.
+  posix_spawn_file_actions_init: Fn; posix_spawn_file_actions_adddup2: Fn; posix_spawn_file_actions_addopen: Fn;
+  posix_spawn_file_actions_destroy: Fn; posix_spawnattr_init: Fn; posix_spawnattr_setflags: Fn;
+  posix_spawnattr_setsigdefault: Fn; posix_spawnattr_setsigmask: Fn; posix_spawnattr_destroy: Fn;
+  sigfillset: Fn; sigemptyset: Fn;
+  /**
+   * posix_spawn(pid, path, fileActions, attr, argv, envp), made ready to call: the returned
+   * function makes the call and nothing else (no strings converted, no memory allocated by
+   * JavaScript), so it can run where JavaScript must not (linux-kernel.ts spawn()). It returns
+   * 0 or an errno number, and the pid is written into `pid`.
+   */
+  preparePosixSpawn: (pid: Int32Array, path: string, fileActions: Buffer, attr: Buffer, argv: string[], envp: string[]) => () => number;
   /** errno of the last call made through these bindings on this thread. */
   errno: () => number;
 }
@@ -83,6 +95,25 @@ function bindKoffi(): Libc {
     address: (buffer: Buffer) => BigInt(koffi.address(buffer)),
     kill: lib.func('int kill(int pid, int sig)'),
     execve: lib.func('int execve(const char *path, const char **argv, const char **envp)'),
+    waitpid: lib.func('int waitpid(int pid, void *status, int options)'),
+    posix_spawn_file_actions_init: lib.func('int posix_spawn_file_actions_init(void *actions)'),
+    posix_spawn_file_actions_adddup2: lib.func('int posix_spawn_file_actions_adddup2(void *actions, int fd, int newfd)'),
+    posix_spawn_file_actions_addopen: lib.func('int posix_spawn_file_actions_addopen(void *actions, int fd, const char *path, int oflag, uint32_t mode)'),
+    posix_spawn_file_actions_destroy: lib.func('int posix_spawn_file_actions_destroy(void *actions)'),
+    posix_spawnattr_init: lib.func('int posix_spawnattr_init(void *attr)'),
+    posix_spawnattr_setflags: lib.func('int posix_spawnattr_setflags(void *attr, short flags)'),
+    posix_spawnattr_setsigdefault: lib.func('int posix_spawnattr_setsigdefault(void *attr, const void *sigdefault)'),
+    posix_spawnattr_setsigmask: lib.func('int posix_spawnattr_setsigmask(void *attr, const void *sigmask)'),
+    posix_spawnattr_destroy: lib.func('int posix_spawnattr_destroy(void *attr)'),
+    sigfillset: lib.func('int sigfillset(void *set)'),
+    sigemptyset: lib.func('int sigemptyset(void *set)'),
+    // Under Node the engine makes no threads of its own on the way (see linux-kernel.ts spawn()), so
+    // koffi may convert the strings during the call.
+    preparePosixSpawn: ((call: Fn) => (pid: Int32Array, path: string, fileActions: Buffer, attr: Buffer, argv: string[], envp: string[]) => {
+      const argvNull = [...argv, null];
+      const envpNull = [...envp, null];
+      return () => call(pid, path, fileActions, attr, argvNull, envpNull);
+    })(lib.func('int posix_spawn(void *pid, const char *path, void *file_actions, void *attrp, const char **argv, const char **envp)')),
     errno: () => koffi.errno(),
   };
 }

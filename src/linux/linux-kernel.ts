@@ -10,9 +10,10 @@ import * as fs from 'node:fs';
 import { dirname } from 'node:path';
 import { loadLibc, type Libc } from './libc';
 import { errnoName } from './errno';
-import { AF_UNIX, CLOSE_RANGE, F_GETFD, F_SETFD, FD_CLOEXEC, SCM_RIGHTS, SOCK, SOL_SOCKET, TIOC } from './constants';
+import { AF_UNIX, CLONE, CLOSE_RANGE, F_DUPFD_CLOEXEC, F_GETFD, F_SETFD, FD_CLOEXEC, POSIX_SPAWN, POSIX_SPAWN_STRUCT_BYTES, SCM_RIGHTS, SOCK, SOL_SOCKET, TIOC, WNOHANG } from './constants';
+import { watchChild } from './children';
 import { formatCall } from './format';
-import { KernelError, type KernelCall, type KernelOps, type RunRequest, type RunResult, type SpawnRequest } from './kernel';
+import { KernelError, type Child, type KernelCall, type KernelOps, type RunRequest, type RunResult, type SpawnRequest } from './kernel';
 
 export class LinuxKernel implements KernelOps {
   private get c(): Libc {
@@ -266,16 +267,88 @@ export class LinuxKernel implements KernelOps {
     if (code && !timedOut && code !== 'EPIPE') throw new KernelError('runToEnd', code, formatCall('runToEnd', [request]));
     return { status: r.status, signal: r.signal, timedOut, output: `${r.stdout ?? ''}${r.stderr ?? ''}` };
   }
-  spawn(request: SpawnRequest) {
-    // Loaded here, not at the top: only create and run spawn, and the module costs a few ms to load.
-    const { spawn: spawnChild } = require('node:child_process') as typeof import('node:child_process');
-    // Bun's spawn throws a failed fork (ENOMEM in a PID namespace whose init is gone) at once;
-    // Node's reports it later, as an 'error' event and no pid.
-    return this.fsCall('spawn', [request], () => spawnChild(request.file, request.args, {
-      stdio: request.stdio,
-      env: request.env,
-      detached: request.detached,
-    }));
+  /**
+   * posix_spawn(3), not Node's or Bun's child_process. In a new PID namespace the order is:
+   * unshare(CLONE_NEWPID) (or setns into one), spawn, setns back to ours; and between the first
+   * and the last, this thread must not make a thread. The kernel refuses to (clone(2), EINVAL:
+   * "CLONE_THREAD was specified, and the caller's PID namespace for children differs"), and Bun,
+   * which makes threads when it needs them (to collect garbage, to compile, to free memory),
+   * aborts when it cannot: once in a few thousand containers. So everything is made ready first,
+   * and in between run three C calls and no other JavaScript. Node makes its threads at start,
+   * but the same care costs it nothing.
+   */
+  spawn(request: SpawnRequest): Child {
+    const c = this.c;
+    const actions = Buffer.alloc(POSIX_SPAWN_STRUCT_BYTES);
+    const attr = Buffer.alloc(POSIX_SPAWN_STRUCT_BYTES);
+    const allSignals = Buffer.alloc(POSIX_SPAWN_STRUCT_BYTES);
+    const noSignals = Buffer.alloc(POSIX_SPAWN_STRUCT_BYTES);
+    // Each fd to pass on is first copied above every number the child will use: the dup2s of
+    // posix_spawn then never overwrite an fd that a later one still has to read.
+    const copies: number[] = [];
+    c.posix_spawn_file_actions_init(actions);
+    c.posix_spawnattr_init(attr);
+    try {
+      request.fds.forEach((fd, target) => {
+        if (fd === null) {
+          c.posix_spawn_file_actions_addopen(actions, target, '/dev/null', fs.constants.O_RDWR, 0);
+          return;
+        }
+        const copy = c.fcntl(fd, F_DUPFD_CLOEXEC, request.fds.length);
+        this.check('spawn', [request], copy);
+        copies.push(copy);
+        // dup2 clears close-on-exec on the target: this one the child keeps.
+        c.posix_spawn_file_actions_adddup2(actions, copy, target);
+      });
+      // The child starts with every signal at its default action and none blocked: what we
+      // ignore or block (Node and Bun ignore SIGPIPE) is none of its business.
+      c.sigfillset(allSignals);
+      c.sigemptyset(noSignals);
+      c.posix_spawnattr_setsigdefault(attr, allSignals);
+      c.posix_spawnattr_setsigmask(attr, noSignals);
+      c.posix_spawnattr_setflags(attr, POSIX_SPAWN.SETSIGDEF | POSIX_SPAWN.SETSIGMASK | (request.newSession ? POSIX_SPAWN.SETSID : 0));
+      const pid = new Int32Array(1);
+      const env = Object.entries(request.env).map(([key, value]) => `${key}=${value}`);
+      const spawnNow = c.preparePosixSpawn(pid, request.file, actions, attr, [request.file, ...request.args], env);
+
+      const ns = request.pidNamespace;
+      let entered = 0;
+      let enterErrno = 0;
+      let spawned = 0;
+      let back = 0;
+      let backErrno = 0;
+      // From here to the end of the block: C calls only.
+      if (ns) {
+        entered = ns.join === undefined ? c.unshare(CLONE.NEWPID) : c.setns(ns.join, CLONE.NEWPID);
+        if (entered === -1) enterErrno = c.errno();
+      }
+      if (entered === 0) {
+        spawned = spawnNow();
+        if (ns) {
+          back = c.setns(ns.home, CLONE.NEWPID);
+          if (back === -1) backErrno = c.errno();
+        }
+      }
+      // JavaScript again.
+      if (entered === -1) {
+        const what = ns!.join === undefined ? formatCall('unshare', [CLONE.NEWPID]) : formatCall('setns', [ns!.join, CLONE.NEWPID]);
+        throw new KernelError('spawn', errnoName(enterErrno), what);
+      }
+      if (back === -1) throw new KernelError('spawn', errnoName(backErrno), formatCall('setns', [ns!.home, CLONE.NEWPID]));
+      // posix_spawn returns the error number itself; errno is not set.
+      if (spawned !== 0) throw new KernelError('spawn', errnoName(spawned), formatCall('spawn', [request]));
+      const status = new Int32Array(1);
+      return watchChild(pid[0], (child) => {
+        const rc = c.waitpid(child, status, WNOHANG);
+        if (rc === child) return status[0];
+        if (rc === 0 || errnoName(c.errno()) === 'EINTR') return 'running';
+        return 'gone';
+      });
+    } finally {
+      c.posix_spawn_file_actions_destroy(actions);
+      c.posix_spawnattr_destroy(attr);
+      for (const copy of copies) fs.closeSync(copy);
+    }
   }
   kill(pid: number, signal: number): void {
     this.check('kill', [pid, signal], this.c.kill(pid, signal));

@@ -13,11 +13,10 @@
  * If any step fails, everything made so far is undone: no state dir, cgroup or process is left.
  */
 import * as path from 'node:path';
-import type { ChildProcess } from 'node:child_process';
 import { UserError, withContext } from '../errors';
 import { log, mark } from '../log';
 import { openCgroup, type Cgroup } from '../linux/cgroups';
-import type { Kernel } from '../linux/kernel';
+import type { Child, Kernel } from '../linux/kernel';
 import { loadBundle } from '../oci/bundle';
 import type { Spec, State } from '../oci/spec';
 import { hasRuntimeHooks, runHooks } from './hooks';
@@ -51,7 +50,7 @@ export interface CreateOptions {
 
 export interface Created {
   /** The init, a child of this process: `run` waits for it. */
-  init: ChildProcess;
+  init: Child;
   state: SavedState;
   /** The terminal's master side, with proxyTerminal and process.terminal. */
   terminal?: number;
@@ -81,7 +80,7 @@ export async function create(ctx: RuntimeContext, id: string, options: CreateOpt
     created: new Date().toISOString(),
     ...(spec.hooks?.poststart || spec.hooks?.poststop ? { hooks: { poststart: spec.hooks.poststart, poststop: spec.hooks.poststop } } : {}),
   };
-  let init: ChildProcess | undefined;
+  let init: Child | undefined;
   let cgroup: Cgroup | undefined;
   try {
     // At once: from here on, `state` and `delete --force` know the container, whatever happens.
@@ -111,7 +110,6 @@ export async function create(ctx: RuntimeContext, id: string, options: CreateOpt
     init = helper.child;
     mark('create: init spawned');
     const connection = new InitConnection(init, helper.socket, ctx.onStep);
-    if (!init.pid) throw new UserError('could not start the container\'s init process');
     state.pid = init.pid;
     state.pidStartTime = processStartTime(init.pid!);
     container.writeConfig(spec);
@@ -226,15 +224,14 @@ function pidNamespaceOf(spec: Spec): PidNamespaceTarget | undefined {
 }
 
 /** Remove what a failed create made: the init, its cgroup, the state dir. */
-async function undoCreate(k: Kernel, container: ContainerDir, init?: ChildProcess, cgroup?: Cgroup): Promise<void> {
-  if (init?.pid && init.exitCode === null && init.signalCode === null) {
-    const exited = new Promise((resolve) => init.once('exit', resolve));
+async function undoCreate(k: Kernel, container: ContainerDir, init?: Child, cgroup?: Cgroup): Promise<void> {
+  if (init && !init.hasExited) {
     try {
       k.because('cleanup', 'create failed: the init must go.').kill(init.pid, 9);
     } catch {
       // already gone
     }
-    await exited;
+    await init.exited;
   }
   try {
     cgroup?.destroy();

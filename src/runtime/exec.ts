@@ -76,7 +76,6 @@ export async function exec(ctx: RuntimeContext, id: string, options: ExecOptions
     if (consoleSocket !== undefined) k.close(consoleSocket);
   }
   const { child: helper, socket } = spawned;
-  if (!helper.pid) throw new UserError('could not start the exec helper process');
   const exited = exitStatusOf(helper);
   const connection = new InitConnection(helper, socket, ctx.onStep, 'exec helper');
   try {
@@ -90,7 +89,7 @@ export async function exec(ctx: RuntimeContext, id: string, options: ExecOptions
     else await connection.execed();
   } catch (err) {
     try {
-      k.kill(helper.pid, 9);
+      if (!helper.hasExited) k.kill(helper.pid, 9);
     } catch {
       // already gone
     }

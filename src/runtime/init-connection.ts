@@ -6,10 +6,9 @@
  * Steps the helper reports are handed on as they arrive.
  */
 import * as fs from 'node:fs';
-import type { ChildProcess } from 'node:child_process';
 import { UserError } from '../errors';
 import { log } from '../log';
-import type { Step } from '../linux/kernel';
+import type { Child, Step } from '../linux/kernel';
 import { writeFully } from '../output';
 import { MessageDecoder, type Bootstrap, type Continue, type ExecBootstrap, type InitMessage } from './messages';
 
@@ -29,10 +28,9 @@ export class InitConnection {
    * `fd` is our end of the socket pair; `what` names the process in errors: "init" or "exec
    * helper".
    */
-  constructor(private readonly child: ChildProcess, private fd: number, private readonly onStep: (step: Step) => void, private readonly what = 'init') {
-    // How it ended, for the error when it dies without a word. Listened to now: the event may
-    // come before we ask.
-    this.exit = new Promise((resolve) => child.once('exit', (code, signal) => resolve(signal ? `killed by ${signal}` : `exit code ${code}`)));
+  constructor(private readonly child: Child, private fd: number, private readonly onStep: (step: Step) => void, private readonly what = 'init') {
+    // How it ended, for the error when it dies without a word.
+    this.exit = child.exited.then(({ code, signal }) => (signal ? `killed by ${signal}` : `exit code ${code}`));
   }
 
   /** Wait for the process to send `type`. An error it reports, or its death, throws. */

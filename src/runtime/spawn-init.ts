@@ -4,15 +4,15 @@
  *
  * A process cannot move itself into another PID namespace; unshare(CLONE_NEWPID) or setns
  * instead decide where the caller's *next children* are born (man 7 pid_namespaces). So: enter,
- * spawn, and step back at once, or every later child of ours would land inside too.
+ * spawn, and step back at once, or every later child of ours would land inside too. The kernel
+ * layer's spawn makes the three calls together, with no JavaScript in between (linux-kernel.ts
+ * says why).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { ChildProcess } from 'node:child_process';
 import { INIT_ARGUMENT, isSingleExecutable } from '../engine';
-import { CLONE } from '../linux/constants';
 import { UserError } from '../errors';
-import type { Kernel } from '../linux/kernel';
+import type { Child, Kernel } from '../linux/kernel';
 
 /** Where the helper is born: a new PID namespace, an existing one (by path), or ours. */
 export interface PidNamespaceTarget {
@@ -24,7 +24,7 @@ export interface PidNamespaceTarget {
 
 /** The helper, and our end of the socket pair whose other end is the helper's fd 3. */
 export interface Helper {
-  child: ChildProcess;
+  child: Child;
   socket: number;
 }
 
@@ -44,28 +44,24 @@ export function spawnHelper(k: Kernel, target: PidNamespaceTarget | undefined, w
   const { consoleSocket, preserveFds = 0 } = fds;
   const preserved = Array.from({ length: preserveFds }, (_, i) => 3 + i);
   const [ours, theirs] = k.because('process', 'The sync socket: we keep one end; the helper gets the other as its fd 3.').socketpair();
+  let home: number | undefined;
+  let join: number | undefined;
   try {
-    const child = spawnInNamespace(k, target, () =>
-      k.because('process', why).spawn({
-        ...helperCommand(preserveFds),
-        // With a terminal the program's stdio will be the terminal; until then the helper holds
-        // /dev/null, not ours: a caller that reads our output to its end (containerd's shim
-        // does) would otherwise wait as long as the container lives.
-        stdio: [
-          ...(consoleSocket === undefined ? ['inherit' as const, 'inherit' as const, 'inherit' as const] : ['ignore' as const, 'ignore' as const, 'ignore' as const]),
-          ...preserved,
-          theirs,
-          ...(consoleSocket === undefined ? [] : [consoleSocket]),
-        ],
-        // Nothing of our environment: the init's program gets process.env of the config only.
-        env: helperEnv(),
-        detached: true,
-      }),
-    );
-    // Node reports a failed spawn as an 'error' event and no pid: the pid tells us, the event
-    // must not go unheard (it would end the process).
-    child.on('error', () => undefined);
-    if (!child.pid) throw Object.assign(new Error('spawn failed'), { code: target?.path ? 'ENOMEM' : 'EAGAIN' });
+    if (target) {
+      home = k.because(target.field, 'Our own PID namespace, to come back to after the spawn.').open('/proc/self/ns/pid', fs.constants.O_RDONLY, 0);
+      if (target.path) join = k.because(target.field).open(target.path, fs.constants.O_RDONLY, 0);
+    }
+    const child = k.because(target?.field ?? 'process', target ? `${why} ${target.path ? JOIN : NEW}` : why).spawn({
+      ...helperCommand(preserveFds),
+      // With a terminal the program's stdio will be the terminal; until then the helper holds
+      // /dev/null, not ours: a caller that reads our output to its end (containerd's shim does)
+      // would otherwise wait as long as the container lives.
+      fds: [...(consoleSocket === undefined ? [0, 1, 2] : [null, null, null]), ...preserved, theirs, ...(consoleSocket === undefined ? [] : [consoleSocket])],
+      // Nothing of our environment: the init's program gets process.env of the config only.
+      env: helperEnv(),
+      newSession: true,
+      pidNamespace: home === undefined ? undefined : { join, home },
+    });
     return { child, socket: ours };
   } catch (err) {
     k.close(ours);
@@ -73,41 +69,24 @@ export function spawnHelper(k: Kernel, target: PidNamespaceTarget | undefined, w
     if (target?.path && (err as { code?: string }).code === 'ENOMEM') {
       throw new UserError("the container's PID namespace has no init any more: the container has stopped", 'nk-runtime state shows it; delete it when done');
     }
-    if ((err as Error).message === 'spawn failed') throw new UserError(`could not start the ${target?.path ? 'exec helper' : "container's init"} process`);
     throw err;
   } finally {
     // The helper has its own copy now. Ours must go, or the helper's death would not end our reads.
     k.close(theirs);
+    if (join !== undefined) k.close(join);
+    if (home !== undefined) k.close(home);
   }
 }
+
+/** What -E says of the namespace part of the spawn. */
+const NEW = 'unshare(CLONE_NEWPID) makes a new PID namespace for the children made after it: the one spawned next is its PID 1. Then setns takes us back to ours, so that later children (hooks) are born on the host.';
+const JOIN = 'setns(CLONE_NEWPID) makes the children made after it be born in that PID namespace; then setns takes us back to ours.';
 
 /** Nothing of ours but the time marks' switches (src/log.ts), when they are set. */
 function helperEnv(): Record<string, string> {
   const env: Record<string, string> = {};
   for (const key of ['NK_TIMING', 'NK_CRASH_AT']) if (process.env[key]) env[key] = process.env[key]!;
   return env;
-}
-
-function spawnInNamespace(k: Kernel, target: PidNamespaceTarget | undefined, spawn: () => ChildProcess): ChildProcess {
-  if (!target) return spawn();
-
-  const { field } = target;
-  const ours = k.because(field, 'Our own PID namespace, to come back to after the spawn.').open('/proc/self/ns/pid', fs.constants.O_RDONLY, 0);
-  try {
-    if (target.path) {
-      const fd = k.because(field).open(target.path, fs.constants.O_RDONLY, 0);
-      k.because(field, 'Children made after this are born in that PID namespace.').setns(fd, CLONE.NEWPID);
-      k.close(fd);
-    } else {
-      k.because(field, 'A new PID namespace applies to the children made after this call, not to the caller: the init spawned next will be PID 1 inside.').unshare(
-        CLONE.NEWPID,
-      );
-    }
-    return spawn();
-  } finally {
-    k.because(field, 'Back to our own PID namespace: later children (hooks, helpers) are born on the host again.').setns(ours, CLONE.NEWPID);
-    k.close(ours);
-  }
 }
 
 /**

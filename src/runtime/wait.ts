@@ -4,23 +4,22 @@
  * the way a shell reports one: its exit code, or 128 + N when signal N killed it.
  */
 import { constants } from 'node:os';
-import type { ChildProcess } from 'node:child_process';
+import type { Child } from '../linux/kernel';
 import type { RuntimeContext } from './context';
 
 const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'];
 
-/** A promise of the child's exit status; ask for it before the child can exit. */
-export function exitStatusOf(child: ChildProcess): Promise<number> {
-  return new Promise<number>((resolve) => {
-    child.once('exit', (code, signal) => resolve(code ?? 128 + (constants.signals[signal as NodeJS.Signals] ?? 0)));
-  });
+/** A promise of the child's exit status. */
+export async function exitStatusOf(child: Child): Promise<number> {
+  const { code, signal } = await child.exited;
+  return code ?? 128 + (constants.signals[signal as NodeJS.Signals] ?? 0);
 }
 
 /**
  * `resizes`: a terminal proxy of ours handles SIGWINCH (it resizes the container's terminal,
  * which signals the program itself), so it is not passed on.
  */
-export async function waitForwardingSignals(ctx: RuntimeContext, child: ChildProcess, status: Promise<number>, options: { resizes?: boolean } = {}): Promise<number> {
+export async function waitForwardingSignals(ctx: RuntimeContext, child: Child, status: Promise<number>, options: { resizes?: boolean } = {}): Promise<number> {
   // The command that spawned it may have let go of it (a detached create exits at once); we stay.
   child.ref();
   const forward = (signal: NodeJS.Signals) => {

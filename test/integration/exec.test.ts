@@ -84,7 +84,7 @@ t.test('-E narrates the joins from the exec helper', async (t) => {
   const { box, c } = runningBox(t);
   const r = box.run(['-E', 'exec', c, 'true']);
   t.equal(r.status, 0, r.stderr);
-  t.match(r.stderr, /runtime pid \d+\s+setns\(\d+, CLONE_NEWPID\) = 0/);
+  t.match(r.stderr, /runtime pid \d+\s+setns\(\d+, CLONE_NEWPID\); posix_spawn\(.*\); setns\(\d+, CLONE_NEWPID\) = pid \d+/);
   t.match(r.stderr, /exec\s+pid \d+\s+setns\(\d+, CLONE_NEWNS\) = 0\s+exec: mount namespace/);
   t.match(r.stderr, /exec\s+pid \d+\s+execve\("\/bin\/true", \["true"\]/);
 });

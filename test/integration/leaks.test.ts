@@ -193,7 +193,7 @@ t.test('creates that fail late leave nothing', async (t) => {
       for (const dir of made) t.equal(path.basename(dir), `nk-${c}`, `${dir} is the container's`);
       t.match(r.stderr, /init\s+pid 1\s+unshare\(/, 'the init had made its namespaces');
       t.match(r.stderr, /init\s+pid 1\s+mount\(/, 'and begun mounting');
-      const init = /spawn \S+ (?:\S*init\/main\.js|__init)(?: \d+)? = pid (\d+)/.exec(r.stderr);
+      const init = /posix_spawn\(.*"(?:\S*init\/main\.js|__init)", "\d+"\]\); setns\(\d+, CLONE_NEWPID\) = pid (\d+)/.exec(r.stderr);
       t.ok(init, 'the narration names the init\'s pid');
       checkGone(t, box, c, made, init ? [Number(init[1])] : []);
       t.same(
