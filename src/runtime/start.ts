@@ -65,21 +65,45 @@ export async function start(ctx: RuntimeContext, id: string): Promise<void> {
  * A program that exits at once (/bin/true) can be gone before our open's result has reached this
  * thread: the open succeeded, but the init already looks dead. So a dead init only counts once
  * the open has had a further 200 ms to report.
+ *
+ * An init that dies before it opens its end (killed just before we looked) leaves our open blocked
+ * for ever, and a blocked thread-pool open keeps Node from exiting. So, giving up, we open the
+ * write end ourselves: O_NONBLOCK makes that open succeed at once because a reader (ours) is
+ * waiting, and it releases the blocked open (man 7 fifo).
  */
 function openWhileInitLives(fifo: string, state: SavedState, id: string): Promise<fs.promises.FileHandle> {
   return new Promise((resolve, reject) => {
     let deadline: NodeJS.Timeout | undefined;
+    let gaveUp = false;
     const watch = setInterval(() => {
       if (initAlive(state) || deadline) return;
-      deadline = setTimeout(() => reject(new UserError(`cannot start container ${id}: its init has exited`)), 200);
+      deadline = setTimeout(() => {
+        gaveUp = true;
+        clearInterval(watch);
+        releaseBlockedOpen(fifo);
+        reject(new UserError(`cannot start container ${id}: its init has exited`));
+      }, 200);
     }, 50);
     const done = () => {
       clearInterval(watch);
       clearTimeout(deadline);
     };
     fs.promises.open(fifo, 'r').then(
-      (handle) => (done(), resolve(handle)),
+      (handle) => {
+        done();
+        if (gaveUp) void handle.close();
+        else resolve(handle);
+      },
       (err) => (done(), reject(err)),
     );
   });
+}
+
+/** Open the fifo's write end without blocking and close it again: a blocked reader returns. */
+function releaseBlockedOpen(fifo: string): void {
+  try {
+    fs.closeSync(fs.openSync(fifo, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK));
+  } catch {
+    // ENXIO: no reader is waiting (our open has already returned); ENOENT: the fifo is gone.
+  }
 }

@@ -164,6 +164,37 @@ t.test('the init killed before start, the program exiting while an exec joins: c
   gone(t, box, short);
 });
 
+t.test('the init dies after start has looked but before it opened exec.fifo: start says so and exits', async (t) => {
+  // The window is a few milliseconds in real life (a SIGKILLed init still exiting when start reads
+  // its status); here a process of ours stands in for the init, recorded in state.json, that never
+  // opens exec.fifo and is killed while start waits. start must not wait for ever.
+  const box = new Sandbox(t);
+  const c = id('initvanishes');
+  t.equal(box.run(['create', '--bundle', box.shell('sleep 30'), c]).status, 0);
+  const realInit = savedPid(box, c)!;
+  process.kill(realInit, 'SIGKILL');
+  for (let i = 0; i < 100 && box.state(c).status !== 'stopped'; i++) await new Promise((r) => setTimeout(r, 20));
+  const standIn = spawn('sleep', ['30'], { stdio: 'ignore' });
+  t.teardown(() => standIn.kill('SIGKILL'));
+  const stateFile = path.join(box.root, c, 'state.json');
+  const saved = JSON.parse(fs.readFileSync(stateFile, 'utf8'));
+  const stat = fs.readFileSync(`/proc/${standIn.pid}/stat`, 'utf8');
+  saved.pid = standIn.pid;
+  saved.pidStartTime = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  fs.writeFileSync(stateFile, JSON.stringify(saved));
+  t.equal(box.state(c).status, 'created', 'the stand-in reads as a waiting init');
+  const started = parallel(box, [['start', c]]);
+  await new Promise((r) => setTimeout(r, 300));
+  standIn.kill('SIGKILL');
+  const timer = setTimeout(() => t.fail('start still waits 10 s after the init died'), 10_000);
+  const [start] = await started;
+  clearTimeout(timer);
+  t.equal(start.status, 1, 'start fails');
+  t.match(start.stderr, `cannot start container ${c}: its init has exited`);
+  t.equal(box.run(['delete', '--force', c]).status, 0);
+  gone(t, box, c, realInit);
+});
+
 const CONCURRENT = Number(process.env.NK_TEST_CONCURRENT ?? 50);
 
 t.test(`${CONCURRENT} creates in parallel, then starts, kills and deletes in parallel: all succeed, list is exact`, async (t) => {
