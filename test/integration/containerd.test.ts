@@ -19,12 +19,17 @@ if (skip) t.plan(0, skip);
 
 const IMAGE = 'docker.io/library/nk-sample:latest';
 
+/** Where the runc shim keeps fifos, sockets and state, whatever containerd's config says (deepest first). */
+const SHIM_DIRS = ['/run/containerd/runc', '/run/containerd/fifo', '/run/containerd/s', '/run/containerd'];
+
 /** A private containerd, for this file's tests. */
 class Containerd {
   readonly dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nk-test-containerd-'));
   readonly socket = path.join(this.dir, 'containerd.sock');
   readonly namespace = `nk-test-${process.pid}`;
   private daemon?: ChildProcess;
+  /** The shim's fixed directories under /run/containerd that were there before we started. */
+  private readonly shimDirsBefore = SHIM_DIRS.filter((d) => fs.existsSync(d));
 
   async start(): Promise<void> {
     const config = path.join(this.dir, 'config.toml');
@@ -83,10 +88,13 @@ class Containerd {
     fs.rmSync(this.dir, { recursive: true, force: true });
     // The runc shim keeps the runtime's state under /run/containerd/runc/<namespace>, and no one
     // removes the (then empty) directory: ours goes.
-    try {
-      fs.rmdirSync(`/run/containerd/runc/${this.namespace}`);
-    } catch {
-      // not there, or not empty
+    // Then the shim's own directories, if our run made them and they are empty.
+    for (const dir of [`/run/containerd/runc/${this.namespace}`, ...SHIM_DIRS.filter((d) => !this.shimDirsBefore.includes(d))]) {
+      try {
+        fs.rmdirSync(dir);
+      } catch {
+        // not there, or not empty: someone else's
+      }
     }
   }
 }
