@@ -46,6 +46,10 @@ export const CATALOG: Record<KernelCall, Explanation> = {
     why: 'Makes the container rootfs the root of this mount namespace; the old root is stacked beneath it, to be detached next.',
     man: 'man 2 pivot_root',
   },
+  openat2: {
+    why: 'Opens a path inside a directory with rules for the walk: RESOLVE_IN_ROOT treats that directory as "/", so no symlink or ".." in an untrusted rootfs can lead out of it, even one swapped in while we work (runc\'s CVE-2021-30465).',
+    man: 'man 2 openat2',
+  },
   open: { why: 'Opens a file and returns a file descriptor.', man: 'man 2 open' },
   close: { why: 'Closes a file descriptor.', man: 'man 2 close' },
   mkdirAll: { why: 'Creates a directory, and any missing parents.', man: 'man 2 mkdir' },
@@ -67,6 +71,7 @@ export const CATALOG: Record<KernelCall, Explanation> = {
     why: 'Writes a value into a kernel file (cgroup controls and /proc/sys settings are set this way).',
     man: 'man 7 cgroups',
   },
+  unlink: { why: 'Removes a name from a directory (here a device node, to make it again as the config says).', man: 'man 2 unlink' },
   rmdir: { why: 'Removes an empty directory (a cgroup is removed this way once no process is in it).', man: 'man 2 rmdir' },
   chdir: { why: 'Changes the working directory of this process.', man: 'man 2 chdir' },
   sethostname: {
@@ -132,9 +137,21 @@ export const CATALOG: Record<KernelCall, Explanation> = {
     why: 'Makes this terminal the controlling terminal of our session: Ctrl-C on it now sends SIGINT to the program, and closing it sends SIGHUP.',
     man: 'man 2 ioctl_tty',
   },
+  personality: {
+    why: 'Sets the execution domain: PER_LINUX32 makes `uname -m` say i686 (or armv8l), for 32-bit programs and build tools that ask.',
+    man: 'man 2 personality',
+  },
+  capget: {
+    why: 'Asks which capabilities this process holds: only those can be handed on to the program. One the machine does not let us have is left out (create warned about it).',
+    man: 'man 2 capget',
+  },
   capset: {
     why: 'Sets which of root\'s powers this process holds: effective (checked now), permitted (may be used), inheritable (may pass to a program with file capabilities). What is not listed is gone.',
     man: 'man 2 capset',
+  },
+  seccomp: {
+    why: 'Installs a filter the kernel runs on every system call this process (and the program it becomes) makes from now on: a small BPF program that looks at the call\'s number and arguments and says allow, fail with an errno, or kill. It cannot be removed, only made stricter.',
+    man: 'man 2 seccomp',
   },
   socketpair: {
     why: 'Makes two connected unix sockets: whatever is written into one comes out of the other. Each process keeps one end; when a process dies, the kernel closes its end and the other side reads end-of-file.',

@@ -26,7 +26,11 @@ export class Narrator {
   private count = 0;
   private readonly c: typeof PLAIN;
 
-  constructor(private readonly write: (text: string) => void = writeErr, colour = colourWanted()) {
+  /**
+   * `level` is the number of E's: with -EE the narration adds raw detail (the disassembly of a
+   * seccomp program).
+   */
+  constructor(private readonly write: (text: string) => void = writeErr, colour = colourWanted(), private readonly level = 1) {
     this.c = colour ? COLOURS : PLAIN;
   }
 
@@ -53,6 +57,7 @@ export class Narrator {
     lines.push(...wrap(step.note ?? explanation.why, 92).map((l) => `      ${l}`));
     const man = typeof explanation.man === 'function' ? explanation.man(step.text) : explanation.man;
     lines.push(this.c.dim(`      ${man}${step.site ? ` · ${step.site}` : ''}`));
+    if (this.level >= 2 && step.raw && step.call === 'seccomp') lines.push(...seccompDetail(step.raw).map((l) => this.c.dim(`        ${l}`)));
     this.write(lines.join('\n') + '\n');
   }
 }
@@ -70,4 +75,15 @@ function wrap(text: string, width: number): string[] {
   }
   if (line) lines.push(line);
   return lines;
+}
+
+/**
+ * -EE: the seccomp program as installed, one instruction a line, with call numbers named
+ * (`12: if A == 59 (execve) goto 13 else goto 14`). The compiler is loaded only here.
+ */
+function seccompDetail(raw: string): string[] {
+  const { decode, disassemble } = require('../linux/seccomp/bpf') as typeof import('../linux/seccomp/bpf');
+  const { nativeArch, syscallName } = require('../linux/seccomp/compile') as typeof import('../linux/seccomp/compile');
+  const program = decode(Buffer.from(raw, 'base64'));
+  return ['The program, as the kernel runs it (A is the one register; `nr` is the call\'s number):', ...disassemble(program, syscallName(nativeArch()))];
 }

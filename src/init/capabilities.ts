@@ -35,12 +35,20 @@ export function beforeUserChange(k: Kernel, caps: Capabilities): void {
   k.because('process.capabilities', 'Keep the permitted set across the setuid that follows; the config\'s sets are then set exactly.').prctl(PR.SET_KEEPCAPS, 1);
 }
 
-/** Step 3: effective, permitted, inheritable, then ambient. */
+/**
+ * Step 3: effective, permitted, inheritable, then ambient. Only what we hold can be given: as the
+ * runtime-spec asks, a capability this machine does not let us have is left out, not an error
+ * (create has warned about it).
+ */
 export function afterUserChange(k: Kernel, caps: Capabilities): void {
   const f = 'process.capabilities';
-  k.because(f).capset(capabilityMask(caps.effective, `${f}.effective`), capabilityMask(caps.permitted, `${f}.permitted`), capabilityMask(caps.inheritable, `${f}.inheritable`));
+  const held = k.because(f).capget();
+  const set = (names: string[] | undefined, field: string) => capabilityMask(names, field) & held;
+  k.because(f).capset(set(caps.effective, `${f}.effective`), set(caps.permitted, `${f}.permitted`), set(caps.inheritable, `${f}.inheritable`));
   k.because(`${f}.ambient`, 'Start from an empty ambient set.').prctl(PR.CAP_AMBIENT, PR_CAP_AMBIENT.CLEAR_ALL);
   (caps.ambient ?? []).forEach((name, i) => {
-    k.because(`${f}.ambient[${i}]`, 'Ambient capabilities pass through execve to the program.').prctl(PR.CAP_AMBIENT, PR_CAP_AMBIENT.RAISE, capabilityNumber(name, `${f}.ambient[${i}]`));
+    const cap = capabilityNumber(name, `${f}.ambient[${i}]`);
+    if (!((held >> BigInt(cap)) & 1n)) return;
+    k.because(`${f}.ambient[${i}]`, 'Ambient capabilities pass through execve to the program.').prctl(PR.CAP_AMBIENT, PR_CAP_AMBIENT.RAISE, cap);
   });
 }

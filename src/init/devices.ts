@@ -4,7 +4,8 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { S_IFCHR } from '../linux/constants';
+import { MS, S_IFBLK, S_IFCHR, S_IFIFO } from '../linux/constants';
+import { resolveInRoot } from './paths';
 import type { Kernel } from '../linux/kernel';
 import type { Spec } from '../oci/spec';
 
@@ -30,6 +31,33 @@ export function createDefaultDevices(k: Kernel, rootfs: string, devIsTmpfs: bool
       `/dev/${d.name} is a character device (${d.major}, ${d.minor}); every container gets it (runtime-spec "Default Devices").`,
     ).mknod(node, S_IFCHR | 0o666, d.major, d.minor);
   }
+}
+
+/** The file type bits of each device type of linux.devices ("u" is a character device too). */
+const TYPE_BITS: Record<string, number> = { c: S_IFCHR, u: S_IFCHR, b: S_IFBLK, p: S_IFIFO };
+
+/**
+ * linux.devices: each node made with mknod as the config says (type, major, minor, mode, owner).
+ * Where mknod is not allowed (EPERM: no CAP_MKNOD, as in a user namespace), the host's node of
+ * the same path is bind-mounted instead, as runc does.
+ */
+export function createConfigDevices(k: Kernel, rootfs: string, spec: Spec): void {
+  (spec.linux?.devices ?? []).forEach((d, i) => {
+    const field = `linux.devices[${i}]`;
+    const node = resolveInRoot(rootfs, d.path);
+    if (!fs.existsSync(path.dirname(node))) k.because(field).mkdirAll(path.dirname(node), 0o755);
+    if (fs.existsSync(node)) k.because(field, 'A node is there already (the rootfs has one): replaced by the config\'s.').unlink(node);
+    const mode = TYPE_BITS[d.type] | ((d.fileMode ?? 0o666) & 0o7777);
+    try {
+      k.because(field, `${d.path}: a ${d.type === 'b' ? 'block' : d.type === 'p' ? 'FIFO' : 'character'} device, as the config lists it.`).mknod(node, mode, d.major ?? 0, d.minor ?? 0);
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'EPERM' || !fs.existsSync(d.path)) throw err;
+      k.because(field, 'mknod is not allowed here: an empty file to mount on...').close(k.open(node, fs.constants.O_CREAT | fs.constants.O_WRONLY, 0o644));
+      k.because(field, `...and the host's ${d.path} bound onto it.`).mount(d.path, node, null, MS.BIND, null);
+      return;
+    }
+    k.because(field, 'The owner the config gives the node.').chown(node, d.uid ?? 0, d.gid ?? 0);
+  });
 }
 
 export function createDevSymlinks(k: Kernel, rootfs: string, spec: Spec): void {

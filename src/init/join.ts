@@ -12,6 +12,7 @@ import type { Kernel } from '../linux/kernel';
 import type { ExecBootstrap } from '../runtime/messages';
 import { execProgram, findProgram } from './program';
 import { makeTerminal } from './terminal';
+import { prepareSeccomp } from './seccomp';
 import type { InitChannel } from './channel';
 
 /** The order we join in: the mount namespace last, since it changes what paths mean. */
@@ -19,6 +20,8 @@ const JOIN_ORDER = ['ipc', 'uts', 'network', 'cgroup', 'mount'];
 const PROC_NAME: Record<string, string> = { ipc: 'ipc', uts: 'uts', network: 'net', cgroup: 'cgroup', mount: 'mnt' };
 
 export function execInContainer(k: Kernel, boot: ExecBootstrap, channel: InitChannel, fds: { preserved: number; console: number }): never {
+  // Before joining the container's mounts, where the runtime's files cannot be read.
+  const seccomp = prepareSeccomp(boot.seccomp);
   const joined = JOIN_ORDER.filter((type) => boot.namespaces.includes(type)).map((type) => {
     const file = `/proc/${boot.containerPid}/ns/${PROC_NAME[type]}`;
     return { type, fd: k.because(`exec: ${type} namespace`, `The container's ${type} namespace, opened while /proc is still the host's.`).open(file, fs.constants.O_RDONLY, 0) };
@@ -38,6 +41,7 @@ export function execInContainer(k: Kernel, boot: ExecBootstrap, channel: InitCha
   return execProgram(k, spec, program, {
     terminal,
     preservedFds: fds.preserved,
+    seccomp,
     beforeExecve: boot.waitForRuntimeExit ? () => channel.waitUntilClosed() : undefined,
   });
 }

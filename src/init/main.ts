@@ -16,7 +16,7 @@ import * as fs from 'node:fs';
 import { observe, type Step } from '../linux/kernel';
 import { LinuxKernel } from '../linux/linux-kernel';
 import { loadLibc } from '../linux/libc';
-import { O_PATH } from '../linux/constants';
+import { O_PATH, PR } from '../linux/constants';
 import { UserError } from '../errors';
 import type { Spec } from '../oci/spec';
 import { InitChannel } from './channel';
@@ -25,6 +25,7 @@ import { prepareRootfs, pivotToRootfs, moveToRootfs, finishRootfs } from './root
 import { execProgram, findProgram } from './program';
 import { execInContainer } from './join';
 import { makeTerminal } from './terminal';
+import { prepareSeccomp } from './seccomp';
 import { runHooks } from '../runtime/hooks';
 import { mark } from '../log';
 
@@ -51,8 +52,14 @@ function main(): void {
     const boot = channel.receiveBootstrap();
     mark('init: bootstrap received');
     const k = observe(new LinuxKernel(), boot.type === 'exec' ? 'exec' : 'init', (step: Step) => channel.send({ type: 'step', step }));
+    // Until execve we are the runtime's executable inside the container: no ptrace, no core dump,
+    // and /proc/<our pid>/ files only for those with CAP_SYS_PTRACE (the class of runc's
+    // CVE-2019-5736; see runtime/read-only-executable.ts). execve makes the program dumpable again.
+    k.because('process (CVE-2019-5736)', 'Not dumpable: a container process without CAP_SYS_PTRACE cannot open our /proc/<pid>/exe, mem or fds.').prctl(PR.SET_DUMPABLE, 0);
     if (boot.type === 'exec') return execInContainer(k, boot, channel, fds);
     const spec = JSON.parse(fs.readFileSync(`${boot.stateDir}/config.json`, 'utf8')) as Spec;
+    // Compiled now: after pivot_root the compiler's files are out of reach.
+    const seccomp = prepareSeccomp(spec.linux?.seccomp);
 
     enterNamespaces(k, spec);
     k.because('process', 'The runtime sets permissions itself while it builds the rootfs; the config\'s umask comes at start.').umask(0);
@@ -91,7 +98,7 @@ function main(): void {
     );
     mark('init: exec.fifo opened by start');
     if (boot.hookState) runHooks(k, 'startContainer', spec.hooks?.startContainer, { ...boot.hookState, status: 'created' });
-    execProgram(k, spec, program, { terminal, preservedFds: fds.preserved });
+    execProgram(k, spec, program, { terminal, preservedFds: fds.preserved, seccomp, personality: spec.linux?.personality });
   } catch (err) {
     const hint = err instanceof UserError ? err.hint : undefined;
     try {

@@ -12,9 +12,14 @@ import * as path from 'node:path';
 import { UserError } from '../errors';
 import { PR, RLIMIT } from '../linux/constants';
 import type { Kernel } from '../linux/kernel';
-import type { Spec } from '../oci/spec';
+import type { Personality, Spec } from '../oci/spec';
 import { attachTerminal } from './terminal';
 import { afterUserChange, beforeUserChange } from './capabilities';
+import { installSeccomp, type PreparedSeccomp } from './seccomp';
+
+/** Execution domains (linux/personality.h). */
+const PER_LINUX = 0;
+const PER_LINUX32 = 0x0008;
 
 export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
@@ -51,22 +56,28 @@ export function findProgram(spec: Pick<Spec, 'process'>): string {
   );
 }
 
-export interface ProgramFds {
+export interface ProgramOptions {
   /** The slave of the pty made during create (terminal.ts), when process.terminal asks for one. */
   terminal?: number;
   /** --preserve-fds N: fds 3 to 2+N go to the program as they are. */
   preservedFds?: number;
   /** Runs after every step but the last: the exec helper may wait there (join.ts). */
   beforeExecve?: () => void;
+  /** linux.seccomp, compiled (seccomp.ts), to install at the end. */
+  seccomp?: PreparedSeccomp;
+  /** linux.personality: the execution domain. */
+  personality?: Personality;
 }
 
-export function execProgram(k: Kernel, spec: Pick<Spec, 'process'>, program: string, fds: ProgramFds = {}): never {
-  const { terminal, preservedFds = 0, beforeExecve } = fds;
+export function execProgram(k: Kernel, spec: Pick<Spec, 'process'>, program: string, options: ProgramOptions = {}): never {
+  const { terminal, preservedFds = 0, beforeExecve, seccomp } = options;
   const p = spec.process!;
   (p.rlimits ?? []).forEach((r, i) => {
     k.because(`process.rlimits[${i}]`).setrlimit(RLIMIT[r.type], rlimitValue(r.soft), rlimitValue(r.hard));
   });
   k.because('process.user.umask').umask(p.user.umask ?? 0o022);
+  // The personality passes through execve (man 2 personality).
+  if (options.personality) k.because('linux.personality').personality(options.personality.domain === 'LINUX32' ? PER_LINUX32 : PER_LINUX);
   // Before the capabilities go: lowering the OOM score below 0 needs CAP_SYS_RESOURCE.
   if (p.oomScoreAdj !== undefined) {
     k.because('process.oomScoreAdj', 'How eagerly the kernel\'s OOM killer picks this process (and the program it becomes): -1000 never, 1000 first.').writeFile(
@@ -74,14 +85,20 @@ export function execProgram(k: Kernel, spec: Pick<Spec, 'process'>, program: str
       String(p.oomScoreAdj),
     );
   }
-  if (p.capabilities) beforeUserChange(k, p.capabilities);
+  // No process.capabilities means no capabilities at all, as runc does: root in the container
+  // then has none of root's powers (the safe reading of an absent field).
+  const capabilities = p.capabilities ?? {};
+  // Without no_new_privs a filter needs CAP_SYS_ADMIN to install: now, while we still have it.
+  if (seccomp && !p.noNewPrivileges) installSeccomp(k, seccomp);
+  beforeUserChange(k, capabilities);
   k.because('process.user.additionalGids', 'Dropping the runtime\'s supplementary groups, keeping only the ones the config lists.').setgroups(
     p.user.additionalGids ?? [],
   );
   k.because('process.user.gid').setgid(p.user.gid);
   k.because('process.user.uid').setuid(p.user.uid);
-  if (p.capabilities) afterUserChange(k, p.capabilities);
+  afterUserChange(k, capabilities);
   k.because('process.cwd').chdir(p.cwd ?? '/');
+  assertInsideRoot(p.cwd ?? '/');
   if (p.noNewPrivileges) k.because('process.noNewPrivileges').prctl(PR.SET_NO_NEW_PRIVS, 1);
   if (terminal !== undefined) attachTerminal(k, terminal);
   // execve keeps ignored signals ignored (man 2 execve): Node ignores SIGPIPE and SIGXFSZ.
@@ -100,6 +117,8 @@ export function execProgram(k: Kernel, spec: Pick<Spec, 'process'>, program: str
     `Everything above fd ${2 + preservedFds} is the runtime's (the sync socket, exec.fifo, the engine's own pipes and epoll fds): none of it may reach the program (the class of runc CVE-2024-21626).`,
   ).closeRangeCloexec(3 + preservedFds);
   beforeExecve?.();
+  // The last step before execve: the profile then only has to allow execve itself.
+  if (seccomp && p.noNewPrivileges) installSeccomp(k, seccomp);
   mark('init: execve');
   return k.because('process.args').execve(program, p.args!, p.env ?? []);
 }
@@ -124,4 +143,29 @@ function ignoredSignals(): number[] {
   const signals: number[] = [];
   for (let n = 1; n <= 31; n++) if ((mask >> BigInt(n - 1)) & 1n) signals.push(n);
   return signals;
+}
+
+/**
+ * The working directory must be inside the container's root. A cwd such as /proc/self/fd/7
+ * follows an fd of ours, which could be a directory of the host (runc's CVE-2024-21626): walk up
+ * with `..` from where chdir took us; inside the root the walk ends at our `/` (the kernel stops
+ * `..` there), outside it ends somewhere else.
+ */
+function assertInsideRoot(cwd: string): void {
+  const root = fs.statSync('/');
+  let at = '.';
+  try {
+    for (let depth = 0; depth < 4096; depth++) {
+      const here = fs.statSync(at);
+      const parent = fs.statSync(`${at}/..`);
+      if (here.dev === parent.dev && here.ino === parent.ino) {
+        if (here.dev === root.dev && here.ino === root.ino) return;
+        break;
+      }
+      at += '/..';
+    }
+  } catch {
+    // a directory on the way up we may not search: not a way inside our root either
+  }
+  throw new UserError(`process.cwd: ${JSON.stringify(cwd)} is outside the container's root`, 'a cwd through /proc/self/fd leads out of the container (the class of runc CVE-2024-21626): use a path in the rootfs');
 }

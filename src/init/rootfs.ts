@@ -13,7 +13,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UserError, withContext } from '../errors';
-import { MS, MNT } from '../linux/constants';
+import { MS, MNT, O_CLOEXEC, O_PATH, RESOLVE } from '../linux/constants';
 import type { Kernel } from '../linux/kernel';
 import type { Mount, Spec } from '../oci/spec';
 import type { Bootstrap } from '../runtime/messages';
@@ -21,7 +21,7 @@ import { parseMountOptions } from './mount-options';
 import { resolveInRoot } from './paths';
 import { mountNamespaceInode } from './namespaces';
 import { mountCgroupFs } from './cgroup-mount';
-import { createDefaultDevices, createDevSymlinks } from './devices';
+import { createConfigDevices, createDefaultDevices, createDevSymlinks } from './devices';
 
 /** Steps 1-4: everything that happens with the host's `/` still visible. */
 export function prepareRootfs(k: Kernel, spec: Spec, boot: Bootstrap): void {
@@ -31,15 +31,23 @@ export function prepareRootfs(k: Kernel, spec: Spec, boot: Bootstrap): void {
   k.because('root.path', 'pivot_root(2) needs the new root to be a mount point: a bind mount of the rootfs onto itself makes it one.').mount(
     rootfs, rootfs, null, MS.BIND | MS.REC, null,
   );
-  (spec.mounts ?? []).forEach((m, i) => {
-    try {
-      mountOne(k, m, `mounts[${i}]`, boot);
-    } catch (err) {
-      throw withContext(`mounts[${i}] (${m.type ?? 'bind'} on ${m.destination})`, err);
-    }
-  });
+  const rootDir = k.because('mounts', 'A handle on the rootfs: each mount destination is opened below it (openat2), never by its path alone.').open(
+    rootfs, O_PATH | fs.constants.O_DIRECTORY | O_CLOEXEC, 0,
+  );
+  try {
+    (spec.mounts ?? []).forEach((m, i) => {
+      try {
+        mountOne(k, m, `mounts[${i}]`, boot, rootDir);
+      } catch (err) {
+        throw withContext(`mounts[${i}] (${m.type ?? 'bind'} on ${m.destination})`, err);
+      }
+    });
+  } finally {
+    k.close(rootDir);
+  }
   const hasDevTmpfs = (spec.mounts ?? []).some((m) => path.normalize(m.destination) === '/dev');
   createDefaultDevices(k, rootfs, hasDevTmpfs);
+  createConfigDevices(k, rootfs, spec);
   createDevSymlinks(k, rootfs, spec);
 }
 
@@ -85,7 +93,7 @@ function checkProcDestination(rootfs: string, target: string, destination: strin
   );
 }
 
-function mountOne(k: Kernel, m: Mount, field: string, boot: Bootstrap): void {
+function mountOne(k: Kernel, m: Mount, field: string, boot: Bootstrap, rootDir: number): void {
   const opts = parseMountOptions(m.options);
   const target = resolveInRoot(boot.rootfs, m.destination);
   checkProcDestination(boot.rootfs, target, m.destination);
@@ -93,27 +101,49 @@ function mountOne(k: Kernel, m: Mount, field: string, boot: Bootstrap): void {
   const data = opts.data.length > 0 ? opts.data.join(',') : null;
   const kf = k.because(field);
 
-  if (isBind) {
-    const source = path.resolve(boot.bundle, m.source ?? '');
-    if (!fs.existsSync(source)) throw new UserError(`bind source ${source} does not exist`);
-    makeMountPoint(kf, target, fs.statSync(source).isDirectory());
-    const bindFlags = MS.BIND | (opts.flags & MS.REC);
-    kf.mount(source, target, null, bindFlags, null);
-    // A bind mount takes only MS_BIND and MS_REC; ro, nosuid, ... need a second call (man 2 mount).
-    const extra = opts.flags & ~(MS.BIND | MS.REC);
-    if (extra !== 0) {
-      k.because(field, 'A bind mount ignores flags like MS_RDONLY on the first call; a remount of the bind applies them.').mount(
-        null, target, null, extra | MS.BIND | MS.REMOUNT, null,
-      );
-    }
-  } else if (m.type === 'cgroup' || m.type === 'cgroup2') {
+  if (m.type === 'cgroup' || m.type === 'cgroup2') {
+    // A tmpfs and the controllers below it: all made by us, inside a mount of our own.
     makeMountPoint(kf, target, true);
     mountCgroupFs(kf, target, opts.flags);
-  } else {
-    makeMountPoint(kf, target, true);
-    kf.mount(m.source ?? m.type ?? 'none', target, m.type ?? null, opts.flags & ~MS.REC, data);
+    for (const propagation of opts.propagation) kf.mount(null, target, null, propagation, null);
+    return;
   }
-  for (const propagation of opts.propagation) kf.mount(null, target, null, propagation, null);
+  const source = isBind ? path.resolve(boot.bundle, m.source ?? '') : undefined;
+  if (source !== undefined && !fs.existsSync(source)) throw new UserError(`bind source ${source} does not exist`);
+  makeMountPoint(kf, target, source === undefined || fs.statSync(source).isDirectory());
+  // Between resolving the destination and mounting on it, another container sharing this rootfs
+  // could swap a directory on the way for a symlink to "/" (runc's CVE-2021-30465). So the
+  // destination is opened once, below the rootfs (RESOLVE_IN_ROOT), and mounted on through its fd:
+  // /proc/self/fd/N names that very directory, whatever the path says by then.
+  const relative = path.relative(boot.rootfs, target) || '.';
+  const openDestination = (why: string) => k.because(field, why).openat2(rootDir, relative, O_PATH | O_CLOEXEC, RESOLVE.IN_ROOT | RESOLVE.NO_MAGICLINKS);
+  const onto = (fd: number, why: string) => k.because(field, `${why} Onto ${m.destination}, through fd ${fd} (opened just above).`);
+  const fd = openDestination(`The destination ${m.destination}, opened inside the rootfs whatever its symlinks say: the mount goes onto this fd.`);
+  try {
+    if (source !== undefined) {
+      onto(fd, `Binds ${source} of the host.`).mount(source, `/proc/self/fd/${fd}`, null, MS.BIND | (opts.flags & MS.REC), null);
+    } else {
+      onto(fd, `Mounts a new ${m.type ?? m.source} filesystem.`).mount(m.source ?? m.type ?? 'none', `/proc/self/fd/${fd}`, m.type ?? null, opts.flags & ~MS.REC, data);
+    }
+  } finally {
+    k.close(fd);
+  }
+  // A bind mount takes only MS_BIND and MS_REC; ro, nosuid, ... need a second call (man 2 mount).
+  // That call, and propagation changes, must reach the new mount: the fd above still names the
+  // directory underneath it, so the destination is opened again.
+  const extra = source !== undefined ? opts.flags & ~(MS.BIND | MS.REC) : 0;
+  if (extra === 0 && opts.propagation.length === 0) return;
+  const mounted = openDestination(`The new mount at ${m.destination}, opened the same way, to change it.`);
+  try {
+    if (extra !== 0) {
+      onto(mounted, 'A bind mount ignores flags like MS_RDONLY on the first call; a remount of the bind applies them.').mount(
+        null, `/proc/self/fd/${mounted}`, null, extra | MS.BIND | MS.REMOUNT, null,
+      );
+    }
+    for (const propagation of opts.propagation) onto(mounted, 'Its propagation, as the options say.').mount(null, `/proc/self/fd/${mounted}`, null, propagation, null);
+  } finally {
+    k.close(mounted);
+  }
 }
 
 /** Make the file or directory a mount will cover, when the rootfs lacks it. */

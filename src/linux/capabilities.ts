@@ -45,3 +45,27 @@ export function capabilityNames(mask: bigint): string {
   if (beyond) names.push(`0x${(beyond << BigInt(CAPABILITIES.length)).toString(16)}` as never);
   return names.length > 0 ? names.join('|') : '0';
 }
+
+/**
+ * A capability set of this process, from /proc/self/status (man 5 proc): "CapBnd", "CapPrm", ...
+ * A runtime can only hand on what it has: in a restricted environment (a container, a sandbox)
+ * its bounding set may lack some.
+ */
+export function ownCapabilities(set: 'CapBnd' | 'CapPrm'): bigint {
+  const line = require('node:fs').readFileSync('/proc/self/status', 'utf8').split('\n').find((l: string) => l.startsWith(`${set}:`));
+  return BigInt(`0x${line?.split(/\s+/)[1] ?? '0'}`);
+}
+
+/**
+ * The capabilities a config asks for that this runtime does not have itself (its bounding set):
+ * they cannot be granted, and are left out with a warning (runtime-spec config.md, "capabilities").
+ */
+export function ungrantable(caps: Partial<Record<'bounding' | 'effective' | 'permitted' | 'inheritable' | 'ambient', string[]>> | undefined): string[] {
+  if (!caps) return [];
+  const have = ownCapabilities('CapBnd');
+  const asked = new Set([caps.bounding, caps.effective, caps.permitted, caps.inheritable, caps.ambient].flatMap((names) => names ?? []));
+  return [...asked].filter((name) => {
+    const n = CAPABILITIES.indexOf(name as (typeof CAPABILITIES)[number]);
+    return n >= 0 && !((have >> BigInt(n)) & 1n);
+  });
+}

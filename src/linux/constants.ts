@@ -137,10 +137,15 @@ export const RLIMIT: Record<string, number> = {
 };
 
 /** Syscalls that glibc has no wrapper for, called through syscall(2). */
-export const SYS: Record<string, { pivot_root: number }> = {
-  x64: { pivot_root: 155 },
-  arm64: { pivot_root: 41 },
+export const SYS: Record<string, { pivot_root: number; seccomp: number; openat2: number }> = {
+  x64: { pivot_root: 155, seccomp: 317, openat2: 437 },
+  arm64: { pivot_root: 41, seccomp: 277, openat2: 437 },
 };
+
+/** seccomp(2) operations: install a filter program. */
+export const SECCOMP_SET_MODE_FILTER = 1;
+/** seccomp(2) flags (linux/seccomp.h). */
+export const SECCOMP_FILTER_FLAG: Record<string, number> = { TSYNC: 1, LOG: 2, SPEC_ALLOW: 4 };
 
 /** Turn a flag word into names: 0x4002 -> "MS_REC|MS_NOSUID". Unknown bits are shown in hex. */
 export function flagNames(value: number, table: Record<string, number>, prefix: string): string {
@@ -162,6 +167,11 @@ export function flagNames(value: number, table: Record<string, number>, prefix: 
  * later through /proc/self/fd/N. Node's fs.constants lacks it. Same value on x86_64 and aarch64.
  */
 export const O_PATH = 0o10000000;
+/** open(2) flag O_CLOEXEC (Node's fs.constants does not list it). */
+export const O_CLOEXEC = 0o2000000;
+
+/** openat2(2)'s `resolve` flags: how the path may be walked. */
+export const RESOLVE = { NO_XDEV: 0x01, NO_MAGICLINKS: 0x02, NO_SYMLINKS: 0x04, BENEATH: 0x08, IN_ROOT: 0x10 } as const;
 
 /** The namespace types of the OCI spec and their clone flags. */
 export const NAMESPACE_FLAGS: Record<string, number> = {

@@ -44,6 +44,7 @@ export class FakeKernel {
     if (failure && (!failure.when || failure.when(args))) throw new KernelError(call, failure.code, text);
     switch (call) {
       case 'open':
+      case 'openat2':
         return this.nextFd++;
       case 'socketpair':
         return [this.nextFd++, this.nextFd++];
@@ -52,6 +53,9 @@ export class FakeKernel {
         return this.nextFd++;
       case 'ptyNumber':
         return 0;
+      case 'capget':
+        // root's full set, as the init holds it
+        return (1n << 41n) - 1n;
       case 'runToEnd':
         return { status: 0, signal: null, timedOut: false, output: '' };
       case 'umask': {

@@ -2,7 +2,11 @@
  * How each kernel call is written in narration and traces: as C would call it, with flag names
  * instead of numbers, so a learner can look the call up in its man page.
  */
-import { CLONE, MS, MNT, LOCK, PR, RLIMIT, flagNames } from './constants';
+import { CLONE, MS, MNT, LOCK, PR, RESOLVE, RLIMIT, SECCOMP_FILTER_FLAG, flagNames } from './constants';
+
+/** The open(2) flags openat2 is used with here, by name. */
+const OPEN_FLAGS: Record<string, number> = { PATH: 0o10000000, CLOEXEC: 0o2000000, DIRECTORY: 0o200000, NOFOLLOW: 0o400000 };
+const openFlags = (n: number) => flagNames(n, OPEN_FLAGS, 'O_');
 import type { KernelCall, RunRequest, SpawnRequest } from './kernel';
 import { capabilityNames } from './capabilities';
 
@@ -25,16 +29,19 @@ const FORMATS: Record<KernelCall, Formatter> = {
     `mount(${q(src)}, ${q(target)}, ${q(fstype)}, ${flagNames(flags, MS, 'MS_')}, ${q(data)})`,
   umount2: (target, flags: number) => `umount2(${q(target)}, ${flagNames(flags, MNT, 'MNT_')})`,
   pivotRoot: (newRoot, putOld) => `pivot_root(${q(newRoot)}, ${q(putOld)})`,
+  openat2: (dirfd: number, path, flags: number, resolve: number) =>
+    `openat2(${dirfd}, ${q(path)}, {flags: ${openFlags(flags)}, resolve: ${flagNames(resolve, RESOLVE, 'RESOLVE_')}})`,
   open: (path, flags: number, mode: number) => `open(${q(path)}, 0x${flags.toString(16)}, ${octal(mode)})`,
   close: (fd) => `close(${fd})`,
   mkdirAll: (path, mode: number) => `mkdir -p ${q(path)} (mode ${octal(mode)})`,
   mkfifo: (path, mode: number) => `mkfifo(${q(path)}, ${octal(mode)})`,
   mknod: (path, mode: number, major, minor) =>
-    `mknod(${q(path)}, ${(mode & 0o170000) === 0o060000 ? 'S_IFBLK' : 'S_IFCHR'}|${octal(mode & 0o7777)}, makedev(${major}, ${minor}))`,
+    `mknod(${q(path)}, ${(mode & 0o170000) === 0o060000 ? 'S_IFBLK' : (mode & 0o170000) === 0o010000 ? 'S_IFIFO' : 'S_IFCHR'}|${octal(mode & 0o7777)}, makedev(${major}, ${minor}))`,
   symlink: (target, path) => `symlink(${q(target)}, ${q(path)})`,
   chown: (path, uid, gid) => `chown(${q(path)}, ${uid}, ${gid})`,
   writeFile: (path, data: string) => `write(${q(path)}, ${q(data.length > 60 ? data.slice(0, 57) + '...' : data)})`,
   rmdir: (path) => `rmdir(${q(path)})`,
+  unlink: (path) => `unlink(${q(path)})`,
   chdir: (path) => `chdir(${q(path)})`,
   chroot: (path) => `chroot(${q(path)})`,
   sethostname: (name) => `sethostname(${q(name)})`,
@@ -53,7 +60,11 @@ const FORMATS: Record<KernelCall, Formatter> = {
     }
     return `prctl(${name ? `PR_${name}` : option}, ${arg2})`;
   },
+  personality: (persona: number) => `personality(${persona === 8 ? 'PER_LINUX32' : persona === 0 ? 'PER_LINUX' : `0x${persona.toString(16)}`})`,
+  capget: () => 'capget(0, &data)',
   capset: (e: bigint, p: bigint, i: bigint) => `capset({effective: ${capabilityNames(e)}, permitted: ${capabilityNames(p)}, inheritable: ${capabilityNames(i)}})`,
+  seccomp: (program: unknown[], flags: number) =>
+    `seccomp(SECCOMP_SET_MODE_FILTER, ${flags ? flagNames(flags, SECCOMP_FILTER_FLAG, 'SECCOMP_FILTER_FLAG_') : '0'}, {${program.length} BPF instructions})`,
   resetSignal: (sig: number) => `signal(${signalName(sig)}, SIG_DFL)`,
   setCloexec: (fd, on: boolean) => `fcntl(${fd}, F_SETFD, ${on ? 'FD_CLOEXEC' : '0'})`,
   closeRangeCloexec: (first) => `close_range(${first}, ~0U, CLOSE_RANGE_CLOEXEC)`,

@@ -12,6 +12,8 @@
  */
 import { errnoDescription } from './errno';
 import { formatCall } from './format';
+import { capabilityNames } from './capabilities';
+import { encode, type Instruction } from './seccomp/bpf';
 
 /** A program to run to its end (a hook): argv with argv[0], its environment, what it reads on stdin. */
 export interface RunRequest {
@@ -87,6 +89,11 @@ export interface KernelOps {
   pivotRoot(newRoot: string, putOld: string): void;
   // Files and directories.
   open(path: string, flags: number, mode: number): number;
+  /**
+   * Open `path` relative to the directory open at `dirfd`, walked as openat2(2)'s `resolve` flags
+   * say: with RESOLVE_IN_ROOT, `/`, `..` and absolute symlinks all stay below that directory.
+   */
+  openat2(dirfd: number, path: string, flags: number, resolve: number): number;
   close(fd: number): void;
   mkdirAll(path: string, mode: number): void;
   mkfifo(path: string, mode: number): void;
@@ -95,6 +102,7 @@ export interface KernelOps {
   chown(path: string, uid: number, gid: number): void;
   writeFile(path: string, data: string): void;
   rmdir(path: string): void;
+  unlink(path: string): void;
   chdir(path: string): void;
   /** Make `path` this process's root directory. */
   chroot(path: string): void;
@@ -107,8 +115,17 @@ export interface KernelOps {
   setgid(gid: number): void;
   setuid(uid: number): void;
   prctl(option: number, arg2: number, arg3?: number): void;
+  /** Set the execution domain of this process (personality(2)): PER_LINUX, PER_LINUX32. */
+  personality(persona: number): void;
+  /** The permitted capability set of this thread (capget(2)): what it can still hand on. */
+  capget(): bigint;
   /** Set the effective, permitted and inheritable capability sets (masks: bit N is capability N). */
   capset(effective: bigint, permitted: bigint, inheritable: bigint): void;
+  /**
+   * Install a seccomp filter on this thread (seccomp(2) SECCOMP_SET_MODE_FILTER): from now on the
+   * kernel runs `program` (classic BPF, src/linux/seccomp/bpf.ts) on each of its system calls.
+   */
+  seccomp(program: Instruction[], flags: number): void;
   /** Give a signal back its default action (SIG_DFL). */
   resetSignal(signal: number): void;
   // File descriptors.
@@ -154,9 +171,9 @@ export type KernelCall = keyof KernelOps;
  */
 const CALLS: Record<KernelCall, true> = {
   unshare: true, setns: true, mount: true, umount2: true, pivotRoot: true, open: true, close: true,
-  mkdirAll: true, mkfifo: true, mknod: true, symlink: true, chown: true, writeFile: true,
-  rmdir: true, chdir: true, chroot: true, sethostname: true, setdomainname: true, umask: true, setrlimit: true,
-  setgroups: true, setgid: true, setuid: true, prctl: true, capset: true, resetSignal: true, setCloexec: true, closeRangeCloexec: true,
+  openat2: true, mkdirAll: true, mkfifo: true, mknod: true, symlink: true, chown: true, writeFile: true,
+  rmdir: true, unlink: true, chdir: true, chroot: true, sethostname: true, setdomainname: true, umask: true, setrlimit: true,
+  setgroups: true, setgid: true, setuid: true, prctl: true, personality: true, capget: true, capset: true, seccomp: true, resetSignal: true, setCloexec: true, closeRangeCloexec: true,
   flock: true, socketpair: true, connectUnix: true, sendFd: true, receiveFd: true, dup2: true, unlockPty: true, ptyNumber: true,
   setWindowSize: true, setControllingTerminal: true, spawn: true, runToEnd: true, kill: true, execve: true,
 };
@@ -182,6 +199,8 @@ export interface Step {
   note?: string;
   /** Where in the code: "src/init/rootfs.ts pivotToRootfs()". */
   site?: string;
+  /** The bytes the call handed the kernel, base64, where they are the point: a seccomp program. */
+  raw?: string;
   /** Wall-clock time (ms since the epoch) and duration (ms). */
   time: number;
   ms: number;
@@ -222,6 +241,8 @@ export function observe(inner: KernelOps, role: Role, sink: StepSink): Kernel {
         const time = Date.now();
         const started = performance.now();
         const step: Step = { role, pid, call, text, cause, note, site, time, ms: 0 };
+        // The filter itself, exactly as installed: 8 bytes an instruction (-EE disassembles it).
+        if (call === 'seccomp') step.raw = encode(args[0] as Instruction[]).toString('base64');
         // execve does not return when it works, so its step is handed over before the call.
         if (call === 'execve') {
           step.result = '(no return: the program replaces the process)';
@@ -249,7 +270,7 @@ export function observe(inner: KernelOps, role: Role, sink: StepSink): Kernel {
 
 function describeResult(call: KernelCall, value: unknown): string {
   if (call === 'spawn') return `pid ${(value as Child).pid}`;
-  if (call === 'open') return `fd ${value}`;
+  if (call === 'open' || call === 'openat2') return `fd ${value}`;
   if (call === 'socketpair') return `fds ${(value as number[]).join(' and ')}`;
   if (call === 'connectUnix' || call === 'receiveFd') return `fd ${value}`;
   if (call === 'runToEnd') {
@@ -257,6 +278,7 @@ function describeResult(call: KernelCall, value: unknown): string {
     return r.timedOut ? 'timed out, killed' : r.signal ? `killed by ${r.signal}` : `exit code ${r.status}`;
   }
   if (call === 'ptyNumber') return `${value} (the slave is /dev/pts/${value})`;
+  if (call === 'capget') return `permitted: ${capabilityNames(value as bigint)}`;
   if (call === 'umask') return `0o${(value as number).toString(8)} (the previous mask)`;
   return '0';
 }

@@ -40,6 +40,7 @@ export function loadBunLibc(): Libc {
     setgid: { args: ['u32'], returns: 'i32' }, // int setgid(gid_t gid)
     setuid: { args: ['u32'], returns: 'i32' }, // int setuid(uid_t uid)
     prctl: { args: ['i32', 'u64', 'u64', 'u64', 'u64'], returns: 'i32' }, // int prctl(int option, unsigned long arg2, ...)
+    personality: { args: ['u64'], returns: 'i32' }, // int personality(unsigned long persona)
     capset: { args: ['ptr', 'ptr'], returns: 'i32' }, // int capset(cap_user_header_t hdrp, const cap_user_data_t datap)
     signal: { args: ['i32', 'i64'], returns: 'i64' }, // sighandler_t signal(int signum, sighandler_t handler)
     fcntl: { args: ['i32', 'i32', 'i32'], returns: 'i32' }, // int fcntl(int fd, int cmd, int arg)
@@ -71,6 +72,14 @@ export function loadBunLibc(): Libc {
     sigemptyset: { args: ['ptr'], returns: 'i32' }, // int sigemptyset(sigset_t *set)
     __errno_location: { args: [], returns: 'ptr' }, // int *__errno_location(void)
   }) as { symbols: Record<string, (...args: any[]) => any> };
+  // syscall(2) again, with the arguments openat2(2) takes.
+  const { symbols: openat2Call } = dlopen('libc.so.6', {
+    syscall: { args: ['i64', 'i32', 'ptr', 'ptr', 'u64'], returns: 'i64_fast' }, // long syscall(SYS_openat2, dirfd, path, how, size)
+  }) as { symbols: Record<string, (...args: any[]) => any> };
+  // syscall(2) again, with the arguments seccomp(2) takes: one symbol, one prototype per dlopen.
+  const { symbols: seccompCall } = dlopen('libc.so.6', {
+    syscall: { args: ['i64', 'u32', 'u32', 'ptr'], returns: 'i64_fast' }, // long syscall(SYS_seccomp, op, flags, args)
+  }) as { symbols: Record<string, (...args: any[]) => any> };
 
   /** A NULL-terminated array of C strings (argv, envp). The buffers must outlive the call. */
   const cstrArray = (items: (string | null)[]) => {
@@ -101,7 +110,10 @@ export function loadBunLibc(): Libc {
     setgid: c.setgid,
     setuid: c.setuid,
     prctl: c.prctl,
+    personality: c.personality,
     capset: c.capset,
+    openat2: (dirfd: number, path: string, how: Buffer) => Number(openat2Call.syscall(sys.openat2, dirfd, cstr(path), how, how.length)),
+    seccomp: (operation: number, flags: number, args: Buffer) => Number(seccompCall.syscall(sys.seccomp, operation, flags, args)),
     signal: (signum: number, handler: number) => Number(c.signal(signum, BigInt(handler))),
     fcntl: c.fcntl,
     close_range: c.close_range,

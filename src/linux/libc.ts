@@ -15,7 +15,7 @@ type Fn = (...args: any[]) => any;
 export interface Libc {
   unshare: Fn; setns: Fn; mount: Fn; umount2: Fn; pivot_root: Fn; mkfifo: Fn; mknod: Fn;
   chdir: Fn; chroot: Fn; sethostname: Fn; setdomainname: Fn; umask: Fn; setrlimit: Fn; setgroups: Fn;
-  setgid: Fn; setuid: Fn; prctl: Fn; capset: Fn; signal: Fn; fcntl: Fn; close_range: Fn; flock: Fn; socketpair: Fn; socket: Fn; connect: Fn; sendmsg: Fn; recvmsg: Fn; dup2: Fn; ioctlInt: Fn; ioctlPtr: Fn;
+  setgid: Fn; setuid: Fn; prctl: Fn; personality: Fn; capset: Fn; seccomp: Fn; openat2: Fn; signal: Fn; fcntl: Fn; close_range: Fn; flock: Fn; socketpair: Fn; socket: Fn; connect: Fn; sendmsg: Fn; recvmsg: Fn; dup2: Fn; ioctlInt: Fn; ioctlPtr: Fn;
   /** The address of a buffer, to put inside a C struct (sendmsg's msghdr). */
   address: (buffer: Buffer) => bigint;
   kill: Fn; execve: Fn; waitpid: Fn;
@@ -76,8 +76,17 @@ function bindKoffi(): Libc {
     setgid: lib.func('int setgid(uint32_t gid)'),
     setuid: lib.func('int setuid(uint32_t uid)'),
     prctl: lib.func('int prctl(int option, unsigned long arg2, unsigned long arg3, unsigned long arg4, unsigned long arg5)'),
+    personality: lib.func('int personality(unsigned long persona)'),
     // int capset(cap_user_header_t hdrp, const cap_user_data_t datap): glibc has it (libcap's own API is not needed).
     capset: lib.func('int capset(void *hdrp, void *datap)'),
+    // int openat2(int dirfd, const char *path, struct open_how *how, size_t size): by number too.
+    openat2: ((call: Fn) => (dirfd: number, path: string, how: Buffer) => Number(call(sys.openat2, dirfd, path, how, how.length)))(
+      lib.func('syscall', 'long', ['long', 'int', 'const char *', 'void *', 'size_t']),
+    ),
+    // int seccomp(unsigned int operation, unsigned int flags, void *args): no glibc wrapper either.
+    seccomp: ((call: Fn) => (operation: number, flags: number, args: Buffer) => Number(call(sys.seccomp, operation, flags, args)))(
+      lib.func('syscall', 'long', ['long', 'unsigned int', 'unsigned int', 'void *']),
+    ),
     // sighandler_t signal(int signum, sighandler_t handler): SIG_DFL is 0, SIG_ERR is -1.
     signal: lib.func('intptr_t signal(int signum, intptr_t handler)'),
     fcntl: lib.func('int fcntl(int fd, int cmd, int arg)'),

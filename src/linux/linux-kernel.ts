@@ -10,9 +10,11 @@ import * as fs from 'node:fs';
 import { dirname } from 'node:path';
 import { loadLibc, type Libc } from './libc';
 import { errnoName } from './errno';
-import { AF_UNIX, CLONE, CLOSE_RANGE, F_DUPFD_CLOEXEC, F_GETFD, F_SETFD, FD_CLOEXEC, POSIX_SPAWN, POSIX_SPAWN_STRUCT_BYTES, SCM_RIGHTS, SOCK, SOL_SOCKET, TIOC, WNOHANG } from './constants';
+import { AF_UNIX, CLONE, SECCOMP_SET_MODE_FILTER, CLOSE_RANGE, F_DUPFD_CLOEXEC, F_GETFD, F_SETFD, FD_CLOEXEC, POSIX_SPAWN, POSIX_SPAWN_STRUCT_BYTES, SCM_RIGHTS, SOCK, SOL_SOCKET, TIOC, WNOHANG } from './constants';
 import { watchChild } from './children';
+import { ownCapabilities } from './capabilities';
 import { formatCall } from './format';
+import { encode, type Instruction } from './seccomp/bpf';
 import { KernelError, type Child, type KernelCall, type KernelOps, type RunRequest, type RunResult, type SpawnRequest } from './kernel';
 
 export class LinuxKernel implements KernelOps {
@@ -53,6 +55,15 @@ export class LinuxKernel implements KernelOps {
   }
   open(path: string, flags: number, mode: number): number {
     return this.fsCall('open', [path, flags, mode], () => fs.openSync(path, flags, mode));
+  }
+  openat2(dirfd: number, path: string, flags: number, resolve: number): number {
+    // struct open_how { u64 flags; u64 mode; u64 resolve; } (man 2 openat2)
+    const how = Buffer.alloc(24);
+    how.writeBigUInt64LE(BigInt(flags), 0);
+    how.writeBigUInt64LE(BigInt(resolve), 16);
+    const fd = this.c.openat2(dirfd, path, how);
+    this.check('openat2', [dirfd, path, flags, resolve], fd);
+    return fd;
   }
   close(fd: number): void {
     this.fsCall('close', [fd], () => fs.closeSync(fd));
@@ -103,6 +114,9 @@ export class LinuxKernel implements KernelOps {
   rmdir(path: string): void {
     this.fsCall('rmdir', [path], () => fs.rmdirSync(path));
   }
+  unlink(path: string): void {
+    this.fsCall('unlink', [path], () => fs.unlinkSync(path));
+  }
   chroot(path: string): void {
     this.check('chroot', [path], this.c.chroot(path));
   }
@@ -135,6 +149,13 @@ export class LinuxKernel implements KernelOps {
   prctl(option: number, arg2: number, arg3 = 0): void {
     this.check('prctl', [option, arg2, arg3], this.c.prctl(option, arg2, arg3, 0, 0));
   }
+  personality(persona: number): void {
+    this.check('personality', [persona], this.c.personality(persona));
+  }
+  capget(): bigint {
+    // The same numbers capget(2) returns, as the kernel shows them in /proc/self/status (man 5 proc).
+    return this.fsCall('capget', [], () => ownCapabilities('CapPrm'));
+  }
   capset(effective: bigint, permitted: bigint, inheritable: bigint): void {
     // struct __user_cap_header_struct { u32 version; int pid; }: version 3 (64-bit sets), pid 0 =
     // this thread. Then two struct __user_cap_data_struct { u32 effective, permitted,
@@ -144,6 +165,15 @@ export class LinuxKernel implements KernelOps {
     const high = (mask: bigint) => Number((mask >> 32n) & 0xffffffffn);
     const data = new Uint32Array([low(effective), low(permitted), low(inheritable), high(effective), high(permitted), high(inheritable)]);
     this.check('capset', [effective, permitted, inheritable], this.c.capset(header, data));
+  }
+  seccomp(program: Instruction[], flags: number): void {
+    // struct sock_fprog { unsigned short len; struct sock_filter *filter; }: the length, then (after
+    // padding, at offset 8) the address of the instructions. man 2 seccomp
+    const filter = encode(program);
+    const fprog = Buffer.alloc(16);
+    fprog.writeUInt16LE(program.length, 0);
+    fprog.writeBigUInt64LE(this.c.address(filter), 8);
+    this.check('seccomp', [program, flags], this.c.seccomp(SECCOMP_SET_MODE_FILTER, flags, fprog));
   }
   resetSignal(signal: number): void {
     this.check('resetSignal', [signal], Number(this.c.signal(signal, 0)) === -1 ? -1 : 0);

@@ -4,6 +4,7 @@
  * It is modelled on what `runc spec` writes (runc's libcontainer/specconv/example.go), so a
  * bundle made for one runtime reads the same in the other. The differences are commented.
  */
+import { defaultSeccomp } from './default-seccomp';
 import type { ValidatedSpec } from './spec';
 
 /** The version of the OCI runtime specification nk-runtime follows. */
@@ -71,6 +72,9 @@ export function defaultSpec(): ValidatedSpec {
       ],
       // Kernel settings the container may read but not change.
       readonlyPaths: ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'],
+      // Not in runc's example (Docker, containerd and podman add theirs): an allow-list of system
+      // calls in the manner of Docker's default profile; anything else fails with EPERM.
+      seccomp: defaultSeccomp(),
     },
   };
 }

@@ -14,6 +14,7 @@
 import { UserError } from '../errors';
 import { CAPABILITIES } from '../linux/capabilities';
 import { RLIMIT } from '../linux/constants';
+import { ACTIONS, COMPARISONS, FILTER_FLAGS } from '../linux/seccomp/actions';
 import { NAMESPACE_TYPES, type ValidatedSpec } from './spec';
 
 /** A JSON object, before we know what is in it. */
@@ -33,6 +34,7 @@ export function validateSpec(value: unknown): ValidatedSpec {
   optional('linux', spec.linux, checkLinux);
   checkUtsNamespaceFor('hostname', spec);
   checkUtsNamespaceFor('domainname', spec);
+  checkSysctlNamespaces(spec);
   return value as ValidatedSpec;
 }
 
@@ -303,6 +305,14 @@ function checkLinux(path: string, value: unknown): void {
   optional(`${path}.maskedPaths`, linux.maskedPaths, expectAbsolutePaths);
   optional(`${path}.readonlyPaths`, linux.readonlyPaths, expectAbsolutePaths);
   optional(`${path}.mountLabel`, linux.mountLabel, expectString);
+  optional(`${path}.personality`, linux.personality, (p, v) => {
+    const personality = expectObject(p, v);
+    expectOneOf(`${p}.domain`, personality.domain, ['LINUX', 'LINUX32']);
+    optional(`${p}.flags`, personality.flags, (fp, fv) => {
+      // The runtime-spec defines no flags yet.
+      if (expectArray(fp, fv).length > 0) fail(fp, 'must be empty (the runtime-spec defines no personality flags)', fv);
+    });
+  });
 }
 
 /** Each namespace has a known type, at most once, and maybe the absolute path of one to join. */
@@ -334,19 +344,45 @@ function checkDevices(path: string, value: unknown): void {
   });
 }
 
-/** Seccomp is checked loosely here; the seccomp module reports unknown actions and names. */
+/**
+ * Seccomp: actions, comparisons and flags must be ones the filter compiler knows
+ * (src/linux/seccomp/actions.ts). System call names are not checked: names this machine does not
+ * have are skipped when the filter is made, as runc does.
+ */
 function checkSeccomp(path: string, value: unknown): void {
   const seccomp = expectObject(path, value);
-  expectNonEmptyString(`${path}.defaultAction`, seccomp.defaultAction);
-  optional(`${path}.architectures`, seccomp.architectures, expectStringArray);
-  optional(`${path}.flags`, seccomp.flags, expectStringArray);
+  checkSeccompAction(`${path}.defaultAction`, seccomp.defaultAction);
+  optional(`${path}.defaultErrnoRet`, seccomp.defaultErrnoRet, expectUint16);
+  optional(`${path}.architectures`, seccomp.architectures, (p, v) =>
+    expectArray(p, v).forEach((arch, i) => {
+      if (typeof arch !== 'string' || !/^SCMP_ARCH_[A-Z0-9_]+$/.test(arch)) fail(`${p}[${i}]`, 'must be an architecture like "SCMP_ARCH_X86_64"', arch);
+    }),
+  );
+  optional(`${path}.flags`, seccomp.flags, (p, v) => expectArray(p, v).forEach((flag, i) => expectOneOf(`${p}[${i}]`, flag, Object.keys(FILTER_FLAGS))));
   optional(`${path}.syscalls`, seccomp.syscalls, (p, v) =>
     eachItem(p, v, (itemPath, item) => {
       const rule = expectObject(itemPath, item);
       expectStringArray(`${itemPath}.names`, rule.names);
-      expectNonEmptyString(`${itemPath}.action`, rule.action);
+      checkSeccompAction(`${itemPath}.action`, rule.action);
+      optional(`${itemPath}.errnoRet`, rule.errnoRet, expectUint16);
+      optional(`${itemPath}.args`, rule.args, (ap, av) =>
+        eachItem(ap, av, (argPath, arg) => {
+          const condition = expectObject(argPath, arg);
+          expectIntegerIn(`${argPath}.index`, condition.index, 0, 5, 'an argument number from 0 to 5');
+          expectNonNegativeInteger(`${argPath}.value`, condition.value);
+          optional(`${argPath}.valueTwo`, condition.valueTwo, expectNonNegativeInteger);
+          expectOneOf(`${argPath}.op`, condition.op, COMPARISONS);
+        }),
+      );
     }),
   );
+}
+
+function checkSeccompAction(path: string, value: unknown): void {
+  if (value === 'SCMP_ACT_NOTIFY') {
+    throw new UserError(`config.json: ${path}: SCMP_ACT_NOTIFY is not supported: it hands calls to a seccomp agent (listenerPath), which nk-runtime does not have`);
+  }
+  expectOneOf(path, value, Object.keys(ACTIONS));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -471,6 +507,35 @@ function checkRdma(path: string, value: unknown): void {
 // Rules between fields
 
 /** A hostname (or domainname) is set in the container's own UTS namespace, so it needs one. */
+/**
+ * linux.sysctl may only set what a namespace of the container's own keeps apart: writing any
+ * other key under /proc/sys changes the whole machine. The namespaced ones, as runc lists them:
+ * the IPC limits and fs.mqueue.* (ipc namespace), net.* (network namespace), kernel.hostname and
+ * kernel.domainname (uts namespace).
+ */
+const IPC_SYSCTLS = ['kernel.msgmax', 'kernel.msgmnb', 'kernel.msgmni', 'kernel.sem', 'kernel.shmall', 'kernel.shmmax', 'kernel.shmmni', 'kernel.shm_rmid_forced'];
+
+function sysctlNamespace(key: string): string | undefined {
+  if (IPC_SYSCTLS.includes(key) || key.startsWith('fs.mqueue.')) return 'ipc';
+  if (key.startsWith('net.')) return 'network';
+  if (key === 'kernel.hostname' || key === 'kernel.domainname') return 'uts';
+  return undefined;
+}
+
+function checkSysctlNamespaces(spec: JsonObject): void {
+  const linux = spec.linux as { sysctl?: Record<string, string>; namespaces?: { type: string; path?: string }[] } | undefined;
+  const own = new Set((linux?.namespaces ?? []).filter((n) => !n.path).map((n) => n.type));
+  const joined = new Set((linux?.namespaces ?? []).filter((n) => n.path).map((n) => n.type));
+  for (const key of Object.keys(linux?.sysctl ?? {})) {
+    const where = `linux.sysctl[${JSON.stringify(key)}]`;
+    const namespace = sysctlNamespace(key.replace(/\//g, '.'));
+    if (!namespace) throw new UserError(`config.json: ${where}: not namespaced: it would change the whole machine, not the container`, 'only the ipc, net.* and uts settings a container keeps apart may be set (man 7 namespaces)');
+    if (!own.has(namespace) && !joined.has(namespace)) {
+      throw new UserError(`config.json: ${where}: needs a "${namespace}" namespace in linux.namespaces, or it would change the host's`);
+    }
+  }
+}
+
 function checkUtsNamespaceFor(field: 'hostname' | 'domainname', spec: JsonObject): void {
   if (spec[field] === undefined || spec[field] === '') return;
   const linux = spec.linux as { namespaces?: { type: string }[] } | undefined;

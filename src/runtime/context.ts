@@ -40,6 +40,8 @@ export interface RuntimeContext {
 export interface ContextOptions {
   root: string;
   educational: boolean;
+  /** How many E's: 2 (-EE) adds raw detail to the narration. */
+  explainLevel?: number;
   /** The kernel to use: the real one unless a test passes a fake. */
   kernel?: KernelOps;
   /** Where warnings go; stderr by default. */
@@ -48,7 +50,9 @@ export interface ContextOptions {
 
 export function makeContext(options: ContextOptions): RuntimeContext {
   // The narration's texts are loaded only for -E.
-  const narrator = options.educational ? new (require('../explain/narrator') as typeof import('../explain/narrator')).Narrator() : undefined;
+  const narrator = options.educational
+    ? new (require('../explain/narrator') as typeof import('../explain/narrator')).Narrator(undefined, undefined, options.explainLevel)
+    : undefined;
   const steps: Step[] = [];
   const onStep = (step: Step) => {
     steps.push(step);

@@ -27,6 +27,7 @@ import { spawnHelper, type PidNamespaceTarget } from './spawn-init';
 import { mountNamespaceInode } from '../init/namespaces';
 import { checkSupported } from './requirements';
 import { notApplied } from './not-applied';
+import { ungrantable } from '../linux/capabilities';
 import { processStartTime } from './status';
 import { writeFileAtomic, type ContainerDir, type SavedState } from './state-store';
 
@@ -65,6 +66,8 @@ export async function create(ctx: RuntimeContext, id: string, options: CreateOpt
   if (!proxy) checkConsole(spec, options.consoleSocket);
   mark('create: bundle read and checked');
   for (const message of notApplied(spec)) ctx.warn(`create ${id}: ${message}`);
+  const missing = ungrantable(spec.process?.capabilities);
+  if (missing.length) ctx.warn(`create ${id}: config.json: process.capabilities: ${missing.join(', ')} cannot be granted: nk-runtime does not hold ${missing.length === 1 ? 'it' : 'them'} itself (left out)`);
   ctx.narrator?.heading(`nk-runtime create ${id}  (bundle ${bundle}, OCI ${spec.ociVersion})`);
 
   const k = ctx.kernel;

@@ -4,6 +4,7 @@
  */
 import { CAPABILITIES } from '../linux/capabilities';
 import { KNOWN_MOUNT_OPTIONS } from '../init/mount-options';
+import { ACTIONS, COMPARISONS, FILTER_FLAGS } from '../linux/seccomp/actions';
 
 export function features(version: string) {
   return {
@@ -15,7 +16,14 @@ export function features(version: string) {
       namespaces: ['cgroup', 'ipc', 'mount', 'network', 'pid', 'uts'],
       capabilities: [...CAPABILITIES],
       cgroup: { v1: true, v2: true, systemd: false, systemdUser: false, rdma: true },
-      seccomp: { enabled: false },
+      seccomp: {
+        enabled: true,
+        actions: Object.keys(ACTIONS),
+        operators: COMPARISONS,
+        archs: ['SCMP_ARCH_X86_64', 'SCMP_ARCH_AARCH64'],
+        knownFlags: Object.keys(FILTER_FLAGS),
+        supportedFlags: Object.keys(FILTER_FLAGS),
+      },
       apparmor: { enabled: false },
       selinux: { enabled: false },
     },

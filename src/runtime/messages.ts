@@ -7,7 +7,7 @@
  * terminal itself: its steps and errors come here, and the runtime prints them in order.
  */
 import type { Step } from '../linux/kernel';
-import type { Process, State } from '../oci/spec';
+import type { Process, Seccomp, State } from '../oci/spec';
 
 /** Runtime -> init: everything the init needs to know that is not in config.json. */
 export interface Bootstrap {
@@ -49,6 +49,8 @@ export interface ExecBootstrap {
   /** The namespace types to join (those of the container's config), but pid: we were born in it. */
   namespaces: string[];
   process: Process;
+  /** The container's seccomp profile: an exec'd process is held to it too (as runc does). */
+  seccomp?: Seccomp;
   /**
    * exec --detach: say "ready" before execve, then wait until the runtime has exited. The runtime
    * must not outlive a short command: as its parent it would reap the command's exit (Node and Bun

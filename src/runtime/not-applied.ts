@@ -1,7 +1,7 @@
 /**
  * The parts of a config that nk-runtime accepts but does not apply yet. Each is reported when a
  * container is created: a setting must never be ignored without a word, least of all one that
- * protects the host (capabilities, seccomp).
+ * protects the host.
  */
 import type { Spec } from '../oci/spec';
 
@@ -29,8 +29,7 @@ export function notApplied(spec: Spec): string[] {
     if (p?.[key] !== undefined) found.push(`process.${key}: not applied yet`);
   }
   const linux = spec.linux as Record<string, unknown> | undefined;
-  if (linux?.seccomp) found.push('linux.seccomp: not applied yet: every system call is allowed');
-  for (const key of ['devices', 'personality', 'mountLabel', 'intelRdt', 'timeOffsets']) {
+  for (const key of ['mountLabel', 'intelRdt', 'timeOffsets']) {
     if (linux?.[key] !== undefined) found.push(`linux.${key}: not applied yet`);
   }
   const resources = (linux?.resources ?? {}) as Record<string, unknown>;

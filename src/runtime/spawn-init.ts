@@ -13,6 +13,7 @@ import * as path from 'node:path';
 import { INIT_ARGUMENT, isSingleExecutable } from '../engine';
 import { UserError } from '../errors';
 import type { Child, Kernel } from '../linux/kernel';
+import { spawnFromReadOnlyExecutable } from './read-only-executable';
 
 /** Where the helper is born: a new PID namespace, an existing one (by path), or ours. */
 export interface PidNamespaceTarget {
@@ -51,8 +52,9 @@ export function spawnHelper(k: Kernel, target: PidNamespaceTarget | undefined, w
       home = k.because(target.field, 'Our own PID namespace, to come back to after the spawn.').open('/proc/self/ns/pid', fs.constants.O_RDONLY, 0);
       if (target.path) join = k.because(target.field).open(target.path, fs.constants.O_RDONLY, 0);
     }
-    const child = k.because(target?.field ?? 'process', target ? `${why} ${target.path ? JOIN : NEW}` : why).spawn({
-      ...helperCommand(preserveFds),
+    const command = helperCommand(preserveFds);
+    const child = spawnFromReadOnlyExecutable(k, command.file, () => k.because(target?.field ?? 'process', target ? `${why} ${target.path ? JOIN : NEW}` : why).spawn({
+      ...command,
       // With a terminal the program's stdio will be the terminal; until then the helper holds
       // /dev/null, not ours: a caller that reads our output to its end (containerd's shim does)
       // would otherwise wait as long as the container lives.
@@ -61,7 +63,7 @@ export function spawnHelper(k: Kernel, target: PidNamespaceTarget | undefined, w
       env: helperEnv(),
       newSession: true,
       pidNamespace: home === undefined ? undefined : { join, home },
-    });
+    }));
     return { child, socket: ours };
   } catch (err) {
     k.close(ours);

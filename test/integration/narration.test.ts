@@ -22,7 +22,8 @@ t.test('create -E, start -E and delete -E narrate both processes in order, on st
     /runtime pid \d+\s+write\(".*cgroup\.procs", "\d+"\) = 0/,
     /init\s+pid 1\s+unshare\(CLONE_NEWNS\|CLONE_NEWCGROUP\|CLONE_NEWUTS\|CLONE_NEWIPC\|CLONE_NEWNET\) = 0/,
     /init\s+pid 1\s+mount\(NULL, "\/", NULL, MS_REC\|MS_PRIVATE, NULL\) = 0/,
-    /init\s+pid 1\s+mount\("proc", ".*\/proc", "proc", 0, NULL\) = 0\s+mounts\[0\]/,
+    /init\s+pid 1\s+openat2\(\d+, "proc", \{flags: O_PATH\|O_CLOEXEC, resolve: RESOLVE_NO_MAGICLINKS\|RESOLVE_IN_ROOT\}\) = fd \d+\s+mounts\[0\]/,
+    /init\s+pid 1\s+mount\("proc", "\/proc\/self\/fd\/\d+", "proc", 0, NULL\) = 0\s+mounts\[0\]/,
     /init\s+pid 1\s+mknod\(".*\/dev\/null", S_IFCHR\|0666, makedev\(1, 3\)\) = 0/,
     /init\s+pid 1\s+pivot_root\("\.", "\."\) = 0\s+root\.path/,
     /init\s+pid 1\s+umount2\("\.", MNT_DETACH\) = 0/,
@@ -72,7 +73,7 @@ t.test('a failing step is narrated with its errno, and create reports it in one 
   const bundle = box.bundle((cfg) => cfg.mounts.push({ destination: '/var', type: 'nosuchfs', source: 'none' }));
   const r = box.run(['-E', 'create', '--bundle', bundle, c]);
   t.equal(r.status, 1);
-  t.match(r.stderr, /init\s+pid 1\s+mount\("none", ".*\/var", "nosuchfs", 0, NULL\) = -1 ENODEV \(No such device\)\s+mounts\[\d\]/);
+  t.match(r.stderr, /init\s+pid 1\s+mount\("none", "\/proc\/self\/fd\/\d+", "nosuchfs", 0, NULL\) = -1 ENODEV \(No such device\)\s+mounts\[\d\]/);
   t.match(r.stderr, /\nnk-runtime: create narrfail-\d+: mounts\[\d\] \(nosuchfs on \/var\): mount\("none", ".*", "nosuchfs", 0, NULL\): ENODEV \(No such device\)\n/);
   t.equal(box.run(['state', c]).status, 1, 'nothing left');
 });

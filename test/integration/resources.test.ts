@@ -161,6 +161,8 @@ t.test('linux.resources on v1 for real: cpuset, devices, memory extras', async (
       'mknod /dev/kmsg2 c 1 11 && echo made; head -c 1 /dev/kmsg2 >/dev/null 2>&1 || echo open-denied; ' +
       'mknod /dev/mem2 c 1 1 2>/dev/null || echo mknod-denied; echo x > /dev/null && echo null-ok',
     (config) => {
+      // mknod needs CAP_MKNOD: the device list is what must refuse here, not the capabilities.
+      for (const set of ['bounding', 'effective', 'permitted']) config.process.capabilities[set].push('CAP_MKNOD');
       config.linux.resources = {
         cpu: { cpus: last },
         memory: { limit: 64 << 20, reservation: 32 << 20, swappiness: 0, disableOOMKiller: false },

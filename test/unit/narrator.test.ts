@@ -28,3 +28,21 @@ t.test('NO_COLOR turns colour off even on a terminal', async (t) => {
   t.equal(colourWanted(), false);
   delete process.env.NO_COLOR;
 });
+
+t.test('-EE adds the disassembly of a seccomp program; -E does not', async (t) => {
+  const { compile, nativeArch } = await import('../../src/linux/seccomp/compile');
+  const { encode } = await import('../../src/linux/seccomp/bpf');
+  const filter = compile({ defaultAction: 'SCMP_ACT_ERRNO', syscalls: [{ names: ['execve'], action: 'SCMP_ACT_ALLOW' }] }, nativeArch());
+  const step: Step = { role: 'init', pid: 1, call: 'seccomp', text: 'seccomp(SECCOMP_SET_MODE_FILTER, 0, {9 BPF instructions})', result: '0', cause: 'linux.seccomp', time: 0, ms: 0, raw: encode(filter.program).toString('base64') };
+  const narrate = (level: number) => {
+    let out = '';
+    new Narrator((text) => (out += text), false, level).step(step);
+    return out;
+  };
+  t.notMatch(narrate(1), /goto/);
+  const detailed = narrate(2);
+  t.match(detailed, /A = arch/);
+  t.match(detailed, /if A == \d+ \(execve\) goto \d+ else goto \d+/);
+  t.match(detailed, /return ERRNO\(1\)/);
+  t.equal(detailed.split('\n').filter((l) => /^\s+\d+: /.test(l)).length, filter.program.length, 'one line per instruction');
+});

@@ -33,8 +33,11 @@ t.test('the rootfs steps of the default config, in order', async (t) => {
   const order = [
     /^mount\(NULL, "\/", NULL, MS_REC\|MS_PRIVATE, NULL\)$/,
     new RegExp(`^mount\\("${rootfs}", "${rootfs}", NULL, MS_BIND\\|MS_REC, NULL\\)$`),
-    new RegExp(`^mount\\("proc", "${rootfs}/proc", "proc", 0, NULL\\)$`),
-    new RegExp(`^mount\\("tmpfs", "${rootfs}/dev", "tmpfs", MS_NOSUID\\|MS_STRICTATIME, "mode=755,size=65536k"\\)$`),
+    // Each destination opened below the rootfs, then mounted on through its fd (CVE-2021-30465).
+    /^openat2\(\d+, "proc", \{flags: O_PATH\|O_CLOEXEC, resolve: RESOLVE_NO_MAGICLINKS\|RESOLVE_IN_ROOT\}\)$/,
+    /^mount\("proc", "\/proc\/self\/fd\/\d+", "proc", 0, NULL\)$/,
+    /^openat2\(\d+, "dev", /,
+    /^mount\("tmpfs", "\/proc\/self\/fd\/\d+", "tmpfs", MS_NOSUID\|MS_STRICTATIME, "mode=755,size=65536k"\)$/,
     /^mknod\(".*\/dev\/null", S_IFCHR\|0666, makedev\(1, 3\)\)$/,
     /^symlink\("\/proc\/self\/fd", ".*\/dev\/fd"\)$/,
     /^symlink\("pts\/ptmx", ".*\/dev\/ptmx"\)$/,

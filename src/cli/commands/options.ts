@@ -8,7 +8,7 @@ export type Args<T> = GlobalOptions & T;
 
 /** The runtime context for a command, from the global options. */
 export function contextFor(args: GlobalOptions): RuntimeContext {
-  return makeContext({ root: args.root, educational: args.educational > 0, warn: (message) => warn(args, message) });
+  return makeContext({ root: args.root, educational: args.educational > 0, explainLevel: args.educational, warn: (message) => warn(args, message) });
 }
 
 export function withId<T>(y: Argv<T>) {
