@@ -61,7 +61,7 @@ const EXEC: Options = {
 const COMMANDS: Record<HotCommand, { options: Options; positionals: string[]; optional?: Record<string, string>; rest?: string }> = {
   create: { options: BUNDLE, positionals: ['container-id'] },
   run: {
-    options: { ...BUNDLE, '--detach': { key: 'detach', flag: true }, '-d': { key: 'detach', flag: true }, '--timeout': { key: 'timeout' }, '--timeout-grace': { key: 'timeout-grace' } },
+    options: { ...BUNDLE, '--detach': { key: 'detach', flag: true }, '-d': { key: 'detach', flag: true }, '--timeout': { key: 'timeout' }, '--timeout-grace': { key: 'timeout-grace' }, '--result': { key: 'result' } },
     positionals: ['container-id'],
   },
   start: { options: {}, positionals: ['container-id'] },

@@ -26,9 +26,10 @@ export function prepareSeccomp(seccomp: Seccomp | undefined): PreparedSeccomp | 
   const { compile } = require('../linux/seccomp/compile') as typeof import('../linux/seccomp/compile');
   const filter = compile(seccomp);
   const names = (seccomp.syscalls ?? []).reduce((n, rule) => n + rule.names.length, 0);
+  const rules = seccomp.syscalls?.length ?? 0;
   const skipped = filter.unknownNames.length ? ` Names this machine does not have, skipped: ${filter.unknownNames.join(', ')}.` : '';
   const summary =
-    `${filter.program.length} BPF instructions, from ${names} names in ${seccomp.syscalls?.length ?? 0} rules; any other call: ${seccomp.defaultAction}.` +
+    `${filter.program.length} BPF instructions, from ${names} names in ${rules} ${rules === 1 ? 'rule' : 'rules'}; any other call: ${seccomp.defaultAction}.` +
     ` From here on the kernel runs this program on every system call this process makes.${skipped}`;
   return { filter, summary };
 }

@@ -38,6 +38,14 @@ export function capabilityMask(names: string[] | undefined, field: string): bigi
   return mask;
 }
 
+/** A large mask, short: "all 41 but CAP_SYS_RESOURCE"; a small one by its names. */
+export function capabilitySummary(mask: bigint): string {
+  const held = CAPABILITIES.filter((_, n) => (mask >> BigInt(n)) & 1n);
+  if (held.length <= CAPABILITIES.length / 2) return capabilityNames(mask);
+  const missing = CAPABILITIES.filter((_, n) => !((mask >> BigInt(n)) & 1n));
+  return missing.length === 0 ? `all ${CAPABILITIES.length}` : `all ${CAPABILITIES.length} but ${missing.join('|')}`;
+}
+
 /** A mask as names, for the narration: "CAP_KILL|CAP_NET_BIND_SERVICE", or "0". */
 export function capabilityNames(mask: bigint): string {
   const names = CAPABILITIES.filter((_, n) => (mask >> BigInt(n)) & 1n);

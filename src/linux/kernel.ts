@@ -12,7 +12,7 @@
  */
 import { errnoDescription } from './errno';
 import { formatCall } from './format';
-import { capabilityNames } from './capabilities';
+import { capabilitySummary } from './capabilities';
 import { encode, type Instruction } from './seccomp/bpf';
 
 /** A program to run to its end (a hook): argv with argv[0], its environment, what it reads on stdin. */
@@ -278,7 +278,7 @@ function describeResult(call: KernelCall, value: unknown): string {
     return r.timedOut ? 'timed out, killed' : r.signal ? `killed by ${r.signal}` : `exit code ${r.status}`;
   }
   if (call === 'ptyNumber') return `${value} (the slave is /dev/pts/${value})`;
-  if (call === 'capget') return `permitted: ${capabilityNames(value as bigint)}`;
+  if (call === 'capget') return `permitted: ${capabilitySummary(value as bigint)}`;
   if (call === 'umask') return `0o${(value as number).toString(8)} (the previous mask)`;
   return '0';
 }

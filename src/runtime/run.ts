@@ -6,6 +6,10 @@
  * With --timeout, a container still running at the deadline gets SIGTERM, and SIGKILL (every
  * process of its cgroup) if it is still there after the grace period; `run` then exits with 124,
  * as timeout(1) does, and says so in one line on stderr.
+ *
+ * With --result FILE, an attached run writes what a job runner wants to know, as JSON: how the
+ * program ended (exit code or signal), whether it timed out or was OOM-killed, and what it used,
+ * read from its cgroup just before the cgroup goes (run-result.ts).
  */
 import type { RuntimeContext } from './context';
 import { create, type CreateOptions } from './create';
@@ -28,8 +32,10 @@ export interface RunTimeout {
   text: string;
 }
 
-export async function run(ctx: RuntimeContext, id: string, options: CreateOptions & { detach: boolean; timeout?: RunTimeout }): Promise<number> {
+export async function run(ctx: RuntimeContext, id: string, options: CreateOptions & { detach: boolean; timeout?: RunTimeout; resultFile?: string }): Promise<number> {
   const { init, terminal } = await create(ctx, id, { ...options, proxyTerminal: !options.detach });
+  // For --result: the job's CPU time is counted from here, without the init's own start-up.
+  const resultFrom = options.resultFile ? (require('./run-result') as typeof import('./run-result')).startMeasuring(ctx.store.container(id).readState().cgroup) : undefined;
   const exited = exitStatusOf(init);
   const proxy = terminal === undefined ? undefined : proxyTerminal(ctx.kernel, terminal);
   try {
@@ -47,6 +53,10 @@ export async function run(ctx: RuntimeContext, id: string, options: CreateOption
   const status = await waitForwardingSignals(ctx, init, exited, { resizes: proxy !== undefined });
   deadline?.cancel();
   await proxy?.finish();
+  if (options.resultFile && resultFrom) {
+    const { writeRunResult } = require('./run-result') as typeof import('./run-result');
+    writeRunResult(options.resultFile, { id, ended: await init.exited, timedOut: deadline?.what() !== undefined, from: resultFrom });
+  }
   await deleteContainer(ctx, id, false);
   if (deadline?.what()) {
     writeErr(`nk-runtime: run ${id}: timed out after ${options.timeout!.text}: ${deadline.what()}\n`);

@@ -8,7 +8,7 @@ import { parseHot } from '../../src/cli/argv';
 import { commands } from '../../src/cli/commands';
 import { DEFAULT_ROOT } from '../../src/runtime/state-store';
 
-const FIELDS = ['root', 'educational', 'debug', 'log', 'logFormat', 'container-id', 'bundle', 'pid-file', 'detach', 'force', 'all', 'signal', 'process', 'cwd', 'env', 'user', 'tty', 'command', 'timeout', 'timeout-grace'];
+const FIELDS = ['root', 'educational', 'debug', 'log', 'logFormat', 'container-id', 'bundle', 'pid-file', 'detach', 'force', 'all', 'signal', 'process', 'cwd', 'env', 'user', 'tty', 'command', 'timeout', 'timeout-grace', 'result'];
 
 /** What yargs hands the handler, with the global options of src/cli/main.ts. */
 function viaYargs(argv: string[]): Record<string, unknown> {
@@ -47,6 +47,7 @@ const HOT = [
   'run demo -E',
   'run --timeout 10s --bundle b demo',
   'run --timeout=500ms --timeout-grace 1s demo',
+  'run --result /tmp/job.json --timeout 2s demo',
   '--root=/tmp/x state c1',
   'kill c1',
   'kill c1 SIGKILL -a',
