@@ -26,6 +26,7 @@ import { execProgram, findProgram } from './program';
 import { execInContainer } from './join';
 import { makeTerminal } from './terminal';
 import { prepareSeccomp } from './seccomp';
+import { assertOnProcfs } from './paths';
 import { runHooks } from '../runtime/hooks';
 import { mark } from '../log';
 
@@ -80,7 +81,9 @@ function main(): void {
     if (spec.hostname !== undefined) k.because('hostname').sethostname(spec.hostname);
     if (spec.domainname !== undefined) k.because('domainname').setdomainname(spec.domainname);
     Object.entries(spec.linux?.sysctl ?? {}).forEach(([key, value]) => {
-      k.because(`linux.sysctl.${key}`).writeFile(`/proc/sys/${key.replace(/\./g, '/')}`, value);
+      const file = `/proc/sys/${key.replace(/\./g, '/')}`;
+      assertOnProcfs(file, `linux.sysctl.${key}`);
+      k.because(`linux.sysctl.${key}`).writeFile(file, value);
     });
     // After sysctl: /proc/sys is among the read-only paths.
     finishRootfs(k, spec);

@@ -43,3 +43,23 @@ function readLinkOrUndefined(p: string): string | undefined {
     return undefined; // not a link (EINVAL), or not there yet (ENOENT): both are plain components
   }
 }
+
+/** statfs(2)'s f_type of procfs (linux/magic.h). */
+const PROC_SUPER_MAGIC = 0x9fa0;
+
+/**
+ * Before writing a kernel setting under /proc: is this file really on procfs? An image or a
+ * volume could put a file, a symlink or a mount there, and the write would land elsewhere (runc's
+ * CVE-2019-16884 and CVE-2019-19921 were such redirections).
+ */
+export function assertOnProcfs(file: string, field: string): void {
+  let type: number;
+  try {
+    type = fs.statfsSync(file).type;
+  } catch (err) {
+    throw new UserError(`${field}: cannot check ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
+  if (type !== PROC_SUPER_MAGIC) {
+    throw new UserError(`${field}: ${file} is not on procfs (filesystem type 0x${type.toString(16)}): refusing to write there`, 'something in the rootfs or the mounts covers /proc');
+  }
+}

@@ -14,6 +14,7 @@ import { PR, RLIMIT } from '../linux/constants';
 import type { Kernel } from '../linux/kernel';
 import type { Personality, Spec } from '../oci/spec';
 import { attachTerminal } from './terminal';
+import { assertOnProcfs } from './paths';
 import { afterUserChange, beforeUserChange } from './capabilities';
 import { installSeccomp, type PreparedSeccomp } from './seccomp';
 
@@ -80,6 +81,7 @@ export function execProgram(k: Kernel, spec: Pick<Spec, 'process'>, program: str
   if (options.personality) k.because('linux.personality').personality(options.personality.domain === 'LINUX32' ? PER_LINUX32 : PER_LINUX);
   // Before the capabilities go: lowering the OOM score below 0 needs CAP_SYS_RESOURCE.
   if (p.oomScoreAdj !== undefined) {
+    assertOnProcfs('/proc/self/oom_score_adj', 'process.oomScoreAdj');
     k.because('process.oomScoreAdj', 'How eagerly the kernel\'s OOM killer picks this process (and the program it becomes): -1000 never, 1000 first.').writeFile(
       '/proc/self/oom_score_adj',
       String(p.oomScoreAdj),

@@ -93,10 +93,24 @@ function checkProcDestination(rootfs: string, target: string, destination: strin
   );
 }
 
+/**
+ * proc and sysfs go onto real directories only: an image whose /proc is a symlink (to somewhere
+ * the runtime writes later, such as /proc/self/attr of another procfs) could redirect the mount
+ * and what is written through it (runc's CVE-2023-27561 and CVE-2019-19921).
+ */
+function checkKernelFsDestination(m: Mount, rootfs: string, target: string): void {
+  if (m.type !== 'proc' && m.type !== 'sysfs') return;
+  const literal = path.join(rootfs, path.normalize(`/${m.destination}`));
+  if (target !== literal) {
+    throw new UserError(`destination ${m.destination} is a symlink in the rootfs (to /${path.relative(rootfs, target)}): ${m.type} is mounted only onto a real directory`, 'replace the symlink in the image with a directory');
+  }
+}
+
 function mountOne(k: Kernel, m: Mount, field: string, boot: Bootstrap, rootDir: number): void {
   const opts = parseMountOptions(m.options);
   const target = resolveInRoot(boot.rootfs, m.destination);
   checkProcDestination(boot.rootfs, target, m.destination);
+  checkKernelFsDestination(m, boot.rootfs, target);
   const isBind = m.type === 'bind' || (opts.flags & MS.BIND) !== 0;
   const data = opts.data.length > 0 ? opts.data.join(',') : null;
   const kf = k.because(field);
