@@ -16,6 +16,9 @@ fi
 mkdir -p "$rootfs"
 cd "$rootfs"
 mkdir -p bin sbin usr/bin usr/sbin dev proc sys tmp etc root run var/tmp home
+# Mount points of the recipes in examples/: made here, so that running them never has to make
+# directories in this shared rootfs.
+mkdir -p scratch home/agent
 chmod 1777 tmp var/tmp
 cp "$busybox" bin/busybox
 # One symlink per applet: bin/sh -> busybox, bin/ls -> busybox, ...
