@@ -344,3 +344,28 @@ t.test('the state root on a read-only or a full filesystem: a clear error, nothi
   const cgroups = spawnSync('find', ['/sys/fs/cgroup', '-maxdepth', '6', '-type', 'd', '-name', `nk-${id('full')}`], { encoding: 'utf8' }).stdout.trim();
   t.equal(cgroups, '', 'no cgroup left');
 });
+
+/** A cgroup v1 controller this host has not mounted, with a resource setting that needs it. */
+function missingController(): { name: string; resources: Record<string, unknown> } | undefined {
+  if (fs.existsSync('/sys/fs/cgroup/cgroup.controllers')) return undefined; // pure v2: one hierarchy
+  const mounted = fs.readFileSync('/proc/self/mountinfo', 'utf8');
+  const candidates = [
+    { name: 'hugetlb', resources: { hugepageLimits: [{ pageSize: '2MB', limit: 4194304 }] } },
+    { name: 'net_cls', resources: { network: { classID: 1048577 } } },
+    { name: 'rdma', resources: { rdma: { mlx4_0: { hcaHandles: 2 } } } },
+  ];
+  return candidates.find((c) => !new RegExp(` cgroup cgroup \\S*\\b${c.name}\\b`).test(mounted));
+}
+
+t.test('a controller the config needs is not mounted: a clear error, nothing half made', async (t) => {
+  const missing = missingController();
+  if (!missing) return t.skip('every candidate controller is mounted here (or the host is pure cgroup v2)');
+  const box = new Sandbox(t);
+  const c = id('nocontroller');
+  const r = box.run(['run', '--bundle', box.shell('true', (config) => (config.linux.resources = missing.resources)), c]);
+  t.equal(r.status, 1);
+  t.match(r.stderr, new RegExp(`^nk-runtime: run ${c}: linux\\.resources\\.\\S+: this host has no cgroup v1 ${missing.name} hierarchy mounted`, 'm'), `says which: ${r.stderr.trim()}`);
+  t.notMatch(r.stderr, /\n\s+at /, 'no stack trace');
+  t.same(JSON.parse(box.run(['list', '--format', 'json']).stdout), [], 'no container left');
+  gone(t, box, c);
+});
