@@ -43,6 +43,7 @@ fuzz: build bundle
 
 soak: build single bundle
 	NK_TEST_SOAK=1000 npx tap test/integration/reliability.test.ts
+	NK_TEST_SOAK=1000 NK_RUNTIME_BIN=dist/nk-runtime npx tap test/integration/reliability.test.ts
 
 demo: build bundle
 	@./bin/nk-runtime delete --force demo >/dev/null 2>&1 || true
