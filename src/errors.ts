@@ -22,6 +22,8 @@ export interface FailedCall {
   code: string;
   /** The call with its arguments: `unshare(CLONE_NEWNS|CLONE_NEWUTS)`. */
   text: string;
+  /** The call was on a cgroup's directory or file. */
+  cgroup?: boolean;
 }
 
 /**

@@ -64,7 +64,7 @@ const NEEDS_SYS_ADMIN = new Set(['unshare', 'setns', 'mount', 'umount2', 'pivotR
 /** The likeliest cause of a failed kernel call, and what to do; undefined when we have no idea. */
 export function diagnose(failed: FailedCall, facts: HostFacts): Diagnosis | undefined {
   const { call, code, text } = failed;
-  const cgroupFile = text.includes('/sys/fs/cgroup/');
+  const cgroupFile = failed.cgroup || text.includes('/sys/fs/cgroup/');
   if (code === 'EPERM' && NEEDS_SYS_ADMIN.has(call)) return notPermitted(call, facts);
   if (call === 'unshare' && code === 'EINVAL') {
     if (text.includes('CLONE_NEWUSER')) {

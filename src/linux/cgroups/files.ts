@@ -45,7 +45,7 @@ export function writeCgroupFile(kernel: Kernel, field: string, file: string, val
 export function cgroupError(doing: string, err: unknown, file: string): unknown {
   if (!(err instanceof KernelError)) return err;
   const message = `cgroup: ${doing}: ${err.code} (${errnoDescription(err.code)})`;
-  return new CgroupError(message, err.code, hintFor(err.code, path.basename(file)), { call: err.call, code: err.code, text: err.text });
+  return new CgroupError(message, err.code, hintFor(err.code, path.basename(file)), { call: err.call, code: err.code, text: err.text, cgroup: true });
 }
 
 function hintFor(code: string, file: string): string | undefined {
