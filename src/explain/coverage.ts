@@ -70,7 +70,7 @@ function resource(group: string, key?: string): Field {
   const path = `linux.resources.${group}${key ? `.${key}` : ''}`;
   const known = APPLIED_RESOURCES[group];
   const done = known === true || (key !== undefined && Array.isArray(known) && known.includes(key));
-  return row(path, done ? applied("written to the container's cgroup") : NOT_YET, key ? undefined : '*');
+  return row(path, done ? applied("written to the container's cgroup") : NOT_YET, '*');
 }
 
 const resources = (group: string, keys: string[]) => keys.map((key) => resource(group, key));
