@@ -3,7 +3,7 @@
  * --log, written to the log file the way containerd and podman read it.
  */
 import * as fs from 'node:fs';
-import { UserError } from '../errors';
+import { UserError, failedCallOf } from '../errors';
 import { KernelError } from '../linux/kernel';
 import { writeErr } from '../output';
 
@@ -29,13 +29,19 @@ export async function runCommand(what: string, options: GlobalOptions, body: () 
 }
 
 export function reportError(what: string, options: GlobalOptions, err: unknown): void {
-  const message = err instanceof Error ? err.message : String(err);
+  let message = err instanceof Error ? err.message : String(err);
+  let hint = (err as { hint?: string })?.hint;
   const known = err instanceof UserError || err instanceof KernelError;
+  // A failed kernel call (ours or the init's) gets its likeliest cause and what to do. Loaded
+  // only now: start-up pays nothing for it.
+  if (failedCallOf(err) || (err as { missingController?: unknown })?.missingController) {
+    const explained = (require('../explain/diagnose') as typeof import('../explain/diagnose')).explain(err);
+    if (explained) ({ message, hint } = explained);
+  }
   // `what` holds the container id as typed: show its control characters as escapes, to keep one line.
   const shownWhat = what.replace(/[\x00-\x1f\x7f]/g, (c) => JSON.stringify(c).slice(1, -1));
   const line = `${shownWhat}: ${known ? message : `internal error: ${message}`}`;
   writeErr(`nk-runtime: ${line}\n`);
-  const hint = (err as { hint?: string })?.hint;
   if (hint) writeErr(`  hint: ${hint}\n`);
   if (options.debug && err instanceof Error && err.stack) writeErr(`${err.stack}\n`);
   else if (!known) writeErr('  (run with --debug for the stack trace; this is a bug in nk-runtime, please report it)\n');

@@ -17,7 +17,7 @@ import { observe, type Step } from '../linux/kernel';
 import { LinuxKernel } from '../linux/linux-kernel';
 import { loadLibc } from '../linux/libc';
 import { O_PATH, PR } from '../linux/constants';
-import { UserError } from '../errors';
+import { UserError, failedCallOf } from '../errors';
 import type { Spec } from '../oci/spec';
 import { InitChannel } from './channel';
 import { enterNamespaces } from './namespaces';
@@ -105,7 +105,9 @@ function main(): void {
   } catch (err) {
     const hint = err instanceof UserError ? err.hint : undefined;
     try {
-      channel.send({ type: 'error', message: err instanceof Error ? err.message : String(err), hint });
+      // The failed kernel call goes with it: the runtime diagnoses it (explain/diagnose.ts), since
+      // after pivot_root nothing more of ours can be loaded here.
+      channel.send({ type: 'error', message: err instanceof Error ? err.message : String(err), hint, failed: failedCallOf(err) });
     } catch {
       // Nobody to tell: the runtime sees us exit.
     }

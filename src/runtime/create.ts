@@ -47,6 +47,8 @@ export interface CreateOptions {
   systemdCgroup?: boolean;
   /** --no-pivot: chroot instead of pivot_root (for a rootfs on a ramdisk). */
   noPivot?: boolean;
+  /** `run`: the -E table of config fields comes at the end of the run, not of create. */
+  coverageLater?: boolean;
 }
 
 export interface Created {
@@ -55,6 +57,8 @@ export interface Created {
   state: SavedState;
   /** The terminal's master side, with proxyTerminal and process.terminal. */
   terminal?: number;
+  /** The config, as read from the bundle. */
+  spec: Spec;
 }
 
 export async function create(ctx: RuntimeContext, id: string, options: CreateOptions): Promise<Created> {
@@ -181,7 +185,8 @@ export async function create(ctx: RuntimeContext, id: string, options: CreateOpt
     log.runtime('create %s: ready, init pid %d', id, init.pid);
     if (options.pidFile) writeFileAtomic(path.resolve(options.pidFile), String(init.pid));
     ctx.narrator?.say(`The init (host pid ${init.pid}) now waits on exec.fifo; \`nk-runtime start ${id}\` runs the program.`);
-    return { init, state, terminal };
+    if (ctx.narrator && !options.coverageLater) narrateConfigCoverage(ctx, spec, state);
+    return { init, state, terminal, spec };
   } catch (err) {
     log.runtime('create %s failed, undoing: %O', id, err);
     await undoCreate(k, container, init, cgroup);
@@ -224,6 +229,12 @@ function pidNamespaceOf(spec: Spec): PidNamespaceTarget | undefined {
   const index = (spec.linux?.namespaces ?? []).findIndex((n) => n.type === 'pid');
   if (index < 0) return undefined;
   return { field: `linux.namespaces[${index}]`, path: spec.linux!.namespaces![index].path };
+}
+
+/** -E: the table of every config field and what was done with it (explain/coverage.ts, loaded only now). */
+export function narrateConfigCoverage(ctx: RuntimeContext, spec: Spec, state: SavedState): void {
+  const { narrateCoverage: narrate } = require('../explain/coverage') as typeof import('../explain/coverage');
+  narrate(ctx.narrator!, spec, { cgroupVersion: state.cgroup?.version });
 }
 
 /** Remove what a failed create made: the init, its cgroup, the state dir. */

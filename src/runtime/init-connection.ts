@@ -77,7 +77,7 @@ export class InitConnection {
       const message = this.queue.shift();
       if (message) {
         log.init('%s %o', message.type, message.type === 'step' ? message.step.text : message);
-        if (message.type === 'error') throw new UserError(message.message, message.hint);
+        if (message.type === 'error') throw new UserError(message.message, message.hint, message.failed);
         if (message.type !== 'step') return message;
         this.onStep(message.step);
         this.execving = message.step.call === 'execve';

@@ -7,6 +7,7 @@
  * terminal itself: its steps and errors come here, and the runtime prints them in order.
  */
 import type { Step } from '../linux/kernel';
+import type { FailedCall } from '../errors';
 import type { Process, Seccomp, State } from '../oci/spec';
 
 /** Runtime -> init: everything the init needs to know that is not in config.json. */
@@ -72,7 +73,7 @@ export type InitMessage =
   /** The namespaces and mounts exist: the runtime runs the createRuntime hooks now, then says continue. */
   | { type: 'createRuntime' }
   /** Something failed; the init exits after sending this. */
-  | { type: 'error'; message: string; hint?: string };
+  | { type: 'error'; message: string; hint?: string; failed?: FailedCall };
 
 /** Split a stream of bytes into JSON messages, one per line. */
 export class MessageDecoder<T> {

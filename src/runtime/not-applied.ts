@@ -10,7 +10,7 @@ import type { Spec } from '../oci/spec';
  * cgroup version has no such control); any other is reported. `true`: the whole group.
  * linux.resources.devices is applied on cgroup v1; create warns on v2 (no BPF program yet).
  */
-const APPLIED_RESOURCES: Record<string, string[] | true> = {
+export const APPLIED_RESOURCES: Record<string, string[] | true> = {
   memory: ['limit', 'swap', 'reservation', 'swappiness', 'disableOOMKiller', 'kernel', 'kernelTCP'],
   cpu: ['shares', 'quota', 'period', 'burst', 'realtimeRuntime', 'realtimePeriod', 'cpus', 'mems', 'idle'],
   pids: ['limit'],
@@ -22,14 +22,25 @@ const APPLIED_RESOURCES: Record<string, string[] | true> = {
   devices: true,
 };
 
+/** Fields of `process` and of `linux` that are not applied yet. */
+export const NOT_APPLIED_PROCESS = ['apparmorProfile', 'selinuxLabel', 'ioPriority', 'scheduler', 'execCPUAffinity'];
+export const NOT_APPLIED_LINUX = ['mountLabel', 'intelRdt', 'timeOffsets'];
+/** Fields of each of `mounts` that are not applied yet: idmapped mounts (mount_setattr MOUNT_ATTR_IDMAP). */
+export const NOT_APPLIED_MOUNT = ['uidMappings', 'gidMappings'];
+
 export function notApplied(spec: Spec): string[] {
   const found: string[] = [];
   const p = spec.process as Record<string, unknown> | undefined;
-  for (const key of ['apparmorProfile', 'selinuxLabel', 'ioPriority', 'scheduler', 'execCPUAffinity']) {
+  for (const key of NOT_APPLIED_PROCESS) {
     if (p?.[key] !== undefined) found.push(`process.${key}: not applied yet`);
   }
+  (spec.mounts ?? []).forEach((m, i) => {
+    for (const key of NOT_APPLIED_MOUNT) {
+      if ((m as unknown as Record<string, unknown>)[key] !== undefined) found.push(`mounts[${i}].${key}: not applied yet (idmapped mounts)`);
+    }
+  });
   const linux = spec.linux as Record<string, unknown> | undefined;
-  for (const key of ['mountLabel', 'intelRdt', 'timeOffsets']) {
+  for (const key of NOT_APPLIED_LINUX) {
     if (linux?.[key] !== undefined) found.push(`linux.${key}: not applied yet`);
   }
   const resources = (linux?.resources ?? {}) as Record<string, unknown>;

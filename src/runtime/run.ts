@@ -12,7 +12,7 @@
  * read from its cgroup just before the cgroup goes (run-result.ts).
  */
 import type { RuntimeContext } from './context';
-import { create, type CreateOptions } from './create';
+import { create, narrateConfigCoverage, type CreateOptions } from './create';
 import { deleteContainer } from './delete';
 import { start } from './start';
 import { proxyTerminal } from './terminal-proxy';
@@ -33,7 +33,11 @@ export interface RunTimeout {
 }
 
 export async function run(ctx: RuntimeContext, id: string, options: CreateOptions & { detach: boolean; timeout?: RunTimeout; resultFile?: string }): Promise<number> {
-  const { init, terminal } = await create(ctx, id, { ...options, proxyTerminal: !options.detach });
+  const { init, terminal, spec, state } = await create(ctx, id, { ...options, proxyTerminal: !options.detach, coverageLater: true });
+  // -E ends with the table of config fields (after the program's run, when attached).
+  const fieldTable = () => {
+    if (ctx.narrator) narrateConfigCoverage(ctx, spec, state);
+  };
   // For --result: the job's CPU time is counted from here, without the init's own start-up.
   const resultFrom = options.resultFile ? (require('./run-result') as typeof import('./run-result')).startMeasuring(ctx.store.container(id).readState().cgroup) : undefined;
   const exited = exitStatusOf(init);
@@ -47,6 +51,7 @@ export async function run(ctx: RuntimeContext, id: string, options: CreateOption
   }
   if (options.detach) {
     init.unref();
+    fieldTable();
     return 0;
   }
   const deadline = options.timeout ? enforceTimeout(ctx, id, init.pid!, options.timeout) : undefined;
@@ -58,6 +63,7 @@ export async function run(ctx: RuntimeContext, id: string, options: CreateOption
     writeRunResult(options.resultFile, { id, ended: await init.exited, timedOut: deadline?.what() !== undefined, from: resultFrom });
   }
   await deleteContainer(ctx, id, false);
+  fieldTable();
   if (deadline?.what()) {
     writeErr(`nk-runtime: run ${id}: timed out after ${options.timeout!.text}: ${deadline.what()}\n`);
     return TIMED_OUT;

@@ -46,7 +46,7 @@ export async function start(ctx: RuntimeContext, id: string): Promise<void> {
     mark('start: end of exec.fifo (execve done)');
     await fifo.close();
     if (error && error.type === 'error') {
-      throw new UserError(`the container's program did not start: ${error.message}`, error.hint);
+      throw new UserError(`the container's program did not start: ${error.message}`, error.hint, error.failed);
     }
     ctx.narrator?.say(`execve succeeded: the program now runs as the container's PID 1 (host pid ${state.pid}).`);
     if (state.hooks?.poststart) {

@@ -19,3 +19,9 @@ t.test('unapplied resources are each reported; capabilities, seccomp, oomScoreAd
     'config.json: linux.resources.misc: not applied yet',
   ]);
 });
+
+t.test("a mount's uidMappings and gidMappings (idmapped mounts) are reported, not dropped", async (t) => {
+  const spec = defaultSpec() as any;
+  spec.mounts.push({ destination: '/data', type: 'bind', source: '/srv', uidMappings: [{ containerID: 0, hostID: 1000, size: 1 }] });
+  t.same(notApplied(spec), [`config.json: mounts[${spec.mounts.length - 1}].uidMappings: not applied yet (idmapped mounts)`]);
+});

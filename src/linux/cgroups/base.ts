@@ -128,7 +128,7 @@ export abstract class CgroupBase implements Cgroup {
     if (errors.length > 1) {
       const first = errors[0] as Partial<CgroupError>;
       const others = stuck.slice(1).join(', ');
-      throw new CgroupError(`${first.message}; could not remove ${others} either`, first.code ?? 'EBUSY', first.hint);
+      throw new CgroupError(`${first.message}; could not remove ${others} either`, first.code ?? 'EBUSY', first.hint, first.failed);
     }
   }
 

@@ -5,15 +5,24 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { UserError } from '../../errors';
+import { UserError, type FailedCall } from '../../errors';
 import { errnoDescription } from '../errno';
 import { KernelError, type Kernel } from '../kernel';
 
 /** A cgroup operation the kernel refused. `code` is the errno name ("EINVAL"). */
 export class CgroupError extends UserError {
-  constructor(message: string, readonly code: string, hint?: string) {
-    super(message, hint);
+  constructor(message: string, readonly code: string, hint?: string, failed?: FailedCall) {
+    super(message, hint, failed);
     this.name = 'CgroupError';
+  }
+}
+
+/** A setting needs a cgroup v1 controller this host has not mounted (explain/diagnose.ts says what to do). */
+export class MissingControllerError extends UserError {
+  readonly missingController: { controller: string; field: string };
+  constructor(controller: string, field: string) {
+    super(`${field}: this host has no cgroup v1 ${controller} hierarchy mounted`);
+    this.missingController = { controller, field };
   }
 }
 
@@ -36,7 +45,7 @@ export function writeCgroupFile(kernel: Kernel, field: string, file: string, val
 export function cgroupError(doing: string, err: unknown, file: string): unknown {
   if (!(err instanceof KernelError)) return err;
   const message = `cgroup: ${doing}: ${err.code} (${errnoDescription(err.code)})`;
-  return new CgroupError(message, err.code, hintFor(err.code, path.basename(file)));
+  return new CgroupError(message, err.code, hintFor(err.code, path.basename(file)), { call: err.call, code: err.code, text: err.text, cgroup: true });
 }
 
 function hintFor(code: string, file: string): string | undefined {

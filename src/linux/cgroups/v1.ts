@@ -9,7 +9,7 @@ import { UserError } from '../../errors';
 import { isUnder } from './detect';
 import { CgroupBase } from './base';
 import { applyDeviceRules } from './devices';
-import { isSet, pidsMaxValue, rdmaLines, readValue, writeCgroupFile } from './files';
+import { MissingControllerError, isSet, pidsMaxValue, rdmaLines, readValue, writeCgroupFile } from './files';
 import type { LinuxResources } from './types';
 
 export class CgroupV1 extends CgroupBase {
@@ -148,7 +148,7 @@ export class CgroupV1 extends CgroupBase {
   /** The directory of `controller`, or an error naming the field that needs it. */
   private dirOf(controller: string, field: string): string {
     const dir = this.placement.dirs[controller];
-    if (!dir) throw new UserError(`${field}: this host has no cgroup v1 ${controller} hierarchy mounted`);
+    if (!dir) throw new MissingControllerError(controller, field);
     return dir;
   }
 
