@@ -127,7 +127,7 @@ export function applyDeviceProgram(kernel: Kernel, rules: LinuxDeviceCgroup[] | 
     for (const old of oldFds) attempt('detaching the old device program', () => k.bpfProgDetach(dirFd, old, BPF_ATTACH_TYPE.CGROUP_DEVICE));
   } finally {
     // The attachment keeps the program alive; our fds are not needed any more.
-    for (const fd of fds.reverse()) kernel.close(fd);
+    for (const fd of fds.reverse()) k.close(fd);
   }
 }
 
