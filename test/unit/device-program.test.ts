@@ -7,7 +7,7 @@ import t from 'tap';
 import { compileDeviceProgram, emulateDeviceRules, REGISTERS, type DeviceRule } from '../../src/linux/cgroups/device-program';
 import { asm, decode, disassemble, encode } from '../../src/linux/cgroups/ebpf';
 import { DEFAULT_ALLOWED, applyDeviceProgram, deviceRule } from '../../src/linux/cgroups/devices';
-import { observe, type Step } from '../../src/linux/kernel';
+import { KernelError, observe, type Step } from '../../src/linux/kernel';
 import { FakeKernel } from '../../src/linux/fake-kernel';
 import { Narrator } from '../../src/explain/narrator';
 import type { LinuxDeviceCgroup } from '../../src/oci/spec';
@@ -200,6 +200,19 @@ t.test('applying: query, load, attach, close, all attributed to linux.resources.
     'bpf(BPF_PROG_LOAD, {prog_type: BPF_PROG_TYPE_CGROUP_DEVICE, insns: 47 instructions, license: "GPL", prog_name: "nk_devices"})',
     'close(10)',
   ], 'the cgroup fd is closed even so');
+});
+
+t.test('a program the verifier refuses: its log is the hint', async (t) => {
+  const fake = new FakeKernel();
+  const ops = { ...fake.ops, bpfProgLoad: () => {
+    throw new KernelError('bpfProgLoad', 'EACCES', 'bpf(BPF_PROG_LOAD, ...)', '0: R1=ctx() R10=fp0\n0: (61) r2 = *(u32 *)(r1 +12)\ninvalid bpf_context access off=12 size=4');
+  } };
+  t.throws(() => applyDeviceProgram(observe(ops, 'runtime', () => {}), [{ allow: false }], '/c1'), {
+    name: 'UserError',
+    message: 'linux.resources.devices: loading the device program for /c1: bpf(2) failed: EACCES (Permission denied)',
+    hint: 'the BPF verifier said:\n0: R1=ctx() R10=fp0\n0: (61) r2 = *(u32 *)(r1 +12)\ninvalid bpf_context access off=12 size=4',
+  });
+  t.same(fake.texts.slice(-1), ['close(10)'], 'the cgroup fd is closed');
 });
 
 t.test('-EE shows the device program, its registers named; -E does not', async (t) => {

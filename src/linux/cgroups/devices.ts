@@ -107,24 +107,29 @@ export function applyDeviceProgram(kernel: Kernel, rules: LinuxDeviceCgroup[] | 
   const field = 'linux.resources.devices';
   const k = kernel.because(field);
   const fds: number[] = [];
-  const attempt = <T>(doing: string, fn: () => T): T => {
-    try {
-      return fn();
-    } catch (err) {
-      throw deviceProgramError(doing, err, dir);
-    }
-  };
+  let doing = `opening ${dir}`; // for the error, if a step fails
   try {
     const note = `The cgroup, open: bpf(2) names it by fd. Its allow-list, to compile into a program: ${describeAllowList(list)}.`;
-    const dirFd = attempt(`opening ${dir}`, () => kernel.because(field, note).open(dir, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY, 0));
+    const dirFd = kernel.because(field, note).open(dir, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY, 0);
     fds.push(dirFd);
-    const oldIds = attempt('asking which device programs it has', () => k.bpfProgQuery(dirFd, BPF_ATTACH_TYPE.CGROUP_DEVICE));
-    const oldFds = oldIds.map((id) => attempt('opening its old device program', () => k.bpfProgGetFdById(id)));
-    fds.push(...oldFds);
-    const progFd = attempt('loading the device program', () => k.bpfProgLoad(BPF_PROG_TYPE.CGROUP_DEVICE, program, LICENSE, 'nk_devices'));
+    doing = 'asking which device programs it has';
+    const oldIds = k.bpfProgQuery(dirFd, BPF_ATTACH_TYPE.CGROUP_DEVICE);
+    doing = 'opening its old device program';
+    const oldFds: number[] = [];
+    for (const id of oldIds) {
+      const fd = k.bpfProgGetFdById(id);
+      oldFds.push(fd);
+      fds.push(fd);
+    }
+    doing = 'loading the device program';
+    const progFd = k.bpfProgLoad(BPF_PROG_TYPE.CGROUP_DEVICE, program, LICENSE, 'nk_devices');
     fds.push(progFd);
-    attempt('attaching the device program', () => k.bpfProgAttach(dirFd, progFd, BPF_ATTACH_TYPE.CGROUP_DEVICE, BPF_F.ALLOW_MULTI));
-    for (const old of oldFds) attempt('detaching the old device program', () => k.bpfProgDetach(dirFd, old, BPF_ATTACH_TYPE.CGROUP_DEVICE));
+    doing = 'attaching the device program';
+    k.bpfProgAttach(dirFd, progFd, BPF_ATTACH_TYPE.CGROUP_DEVICE, BPF_F.ALLOW_MULTI);
+    doing = 'detaching the old device program';
+    for (const old of oldFds) k.bpfProgDetach(dirFd, old, BPF_ATTACH_TYPE.CGROUP_DEVICE);
+  } catch (err) {
+    throw deviceProgramError(doing, err, dir);
   } finally {
     // The attachment keeps the program alive; our fds are not needed any more.
     for (const fd of fds.reverse()) k.close(fd);
