@@ -153,6 +153,26 @@ export const CATALOG: Record<KernelCall, Explanation> = {
     why: 'Installs a filter the kernel runs on every system call this process (and the program it becomes) makes from now on: a small BPF program that looks at the call\'s number and arguments and says allow, fail with an errno, or kill. It cannot be removed, only made stricter.',
     man: 'man 2 seccomp',
   },
+  bpfProgLoad: {
+    why: 'Hands the kernel an eBPF program: 8-byte instructions for a small virtual machine of eleven registers. The verifier first walks every path of it (no loop without end, no read outside its input, a return value on every path) and refuses it otherwise; then the kernel compiles it to machine code. A BPF_PROG_TYPE_CGROUP_DEVICE program is asked about every device node a process of its cgroup opens or creates: 1 allows, 0 refuses (EPERM). This is cgroup v2\'s devices.allow.',
+    man: 'man 2 bpf',
+  },
+  bpfProgAttach: {
+    why: 'Attaches a loaded program to a cgroup: from now on it runs for the processes of that cgroup and of the cgroups below it. BPF_F_ALLOW_MULTI lets several programs sit on one cgroup (they must all allow); the attachment, not our fd, keeps the program alive, until the cgroup is removed.',
+    man: 'man 2 bpf',
+  },
+  bpfProgDetach: {
+    why: 'Detaches a program from a cgroup. Done after the new one is attached, as runc does: in between both run, and a device must pass both, so the cgroup is never without its allow-list.',
+    man: 'man 2 bpf',
+  },
+  bpfProgQuery: {
+    why: 'Asks which programs are attached to a cgroup (their ids): an update replaces the device program that create attached, which no fd of ours holds any more.',
+    man: 'man 2 bpf',
+  },
+  bpfProgGetFdById: {
+    why: 'Opens a loaded program by its id, to name it in a later call (here: to detach it).',
+    man: 'man 2 bpf',
+  },
   socketpair: {
     why: 'Makes two connected unix sockets: whatever is written into one comes out of the other. Each process keeps one end; when a process dies, the kernel closes its end and the other side reads end-of-file.',
     man: 'man 2 socketpair',

@@ -28,7 +28,7 @@ export class Narrator {
 
   /**
    * `level` is the number of E's: with -EE the narration adds raw detail (the disassembly of a
-   * seccomp program).
+   * seccomp or eBPF program).
    */
   constructor(private readonly write: (text: string) => void = writeErr, colour = colourWanted(), private readonly level = 1) {
     this.c = colour ? COLOURS : PLAIN;
@@ -58,6 +58,7 @@ export class Narrator {
     const man = typeof explanation.man === 'function' ? explanation.man(step.text) : explanation.man;
     lines.push(this.c.dim(`      ${man}${step.site ? ` · ${step.site}` : ''}`));
     if (this.level >= 2 && step.raw && step.call === 'seccomp') lines.push(...seccompDetail(step.raw).map((l) => this.c.dim(`        ${l}`)));
+    if (this.level >= 2 && step.raw && step.call === 'bpfProgLoad') lines.push(...ebpfDetail(step.raw).map((l) => this.c.dim(`        ${l}`)));
     this.write(lines.join('\n') + '\n');
   }
 }
@@ -86,4 +87,18 @@ function seccompDetail(raw: string): string[] {
   const { nativeArch, syscallName } = require('../linux/seccomp/compile') as typeof import('../linux/seccomp/compile');
   const program = decode(Buffer.from(raw, 'base64'));
   return ['The program, as the kernel runs it (A is the one register; `nr` is the call\'s number):', ...disassemble(program, syscallName(nativeArch()))];
+}
+
+/**
+ * -EE: an eBPF program (the cgroup v2 device allow-list) as loaded, one instruction a line, the
+ * registers named by what they hold (`6: if r2 (type) != 2 goto 12`).
+ */
+function ebpfDetail(raw: string): string[] {
+  const { decode, disassemble } = require('../linux/cgroups/ebpf') as typeof import('../linux/cgroups/ebpf');
+  const { REGISTERS } = require('../linux/cgroups/device-program') as typeof import('../linux/cgroups/device-program');
+  const program = decode(Buffer.from(raw, 'base64'));
+  return [
+    'The program, as the kernel runs it: r1 points to the device asked about (type, access, major, minor); r0 = 1 allows, 0 refuses:',
+    ...disassemble(program, REGISTERS),
+  ];
 }

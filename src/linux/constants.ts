@@ -137,10 +137,16 @@ export const RLIMIT: Record<string, number> = {
 };
 
 /** Syscalls that glibc has no wrapper for, called through syscall(2). */
-export const SYS: Record<string, { pivot_root: number; seccomp: number; openat2: number }> = {
-  x64: { pivot_root: 155, seccomp: 317, openat2: 437 },
-  arm64: { pivot_root: 41, seccomp: 277, openat2: 437 },
+export const SYS: Record<string, { pivot_root: number; seccomp: number; openat2: number; bpf: number }> = {
+  x64: { pivot_root: 155, seccomp: 317, openat2: 437, bpf: 321 },
+  arm64: { pivot_root: 41, seccomp: 277, openat2: 437, bpf: 280 },
 };
+
+/** bpf(2) commands, program types, attach types and flags (linux/bpf.h): the few used here. */
+export const BPF_CMD = { PROG_LOAD: 5, PROG_ATTACH: 8, PROG_DETACH: 9, PROG_GET_FD_BY_ID: 13, PROG_QUERY: 16 } as const;
+export const BPF_PROG_TYPE: Record<string, number> = { CGROUP_DEVICE: 15 };
+export const BPF_ATTACH_TYPE: Record<string, number> = { CGROUP_DEVICE: 6 };
+export const BPF_F: Record<string, number> = { ALLOW_OVERRIDE: 1, ALLOW_MULTI: 2, REPLACE: 4 };
 
 /** seccomp(2) operations: install a filter program. */
 export const SECCOMP_SET_MODE_FILTER = 1;

@@ -50,7 +50,12 @@ export class FakeKernel {
         return [this.nextFd++, this.nextFd++];
       case 'connectUnix':
       case 'receiveFd':
+      case 'bpfProgLoad':
+      case 'bpfProgGetFdById':
         return this.nextFd++;
+      case 'bpfProgQuery':
+        // a new cgroup: no program attached
+        return [];
       case 'ptyNumber':
         return 0;
       case 'capget':

@@ -2,7 +2,7 @@
  * How each kernel call is written in narration and traces: as C would call it, with flag names
  * instead of numbers, so a learner can look the call up in its man page.
  */
-import { CLONE, MS, MNT, LOCK, PR, RESOLVE, RLIMIT, SECCOMP_FILTER_FLAG, flagNames } from './constants';
+import { BPF_ATTACH_TYPE, BPF_F, BPF_PROG_TYPE, CLONE, MS, MNT, LOCK, PR, RESOLVE, RLIMIT, SECCOMP_FILTER_FLAG, flagNames } from './constants';
 
 /** The open(2) flags openat2 is used with here, by name. */
 const OPEN_FLAGS: Record<string, number> = { PATH: 0o10000000, CLOEXEC: 0o2000000, DIRECTORY: 0o200000, NOFOLLOW: 0o400000 };
@@ -19,6 +19,13 @@ const signalName = (n: number) => {
   const { signals } = require('node:os').constants as { signals: Record<string, number> };
   return Object.keys(signals).find((k) => signals[k] === n) ?? String(n);
 };
+
+const nameOf = (table: Record<string, number>, prefix: string) => (n: number) => {
+  const name = Object.keys(table).find((k) => table[k] === n);
+  return name ? prefix + name : String(n);
+};
+const progType = nameOf(BPF_PROG_TYPE, 'BPF_PROG_TYPE_');
+const attachType = nameOf(BPF_ATTACH_TYPE, 'BPF_');
 
 type Formatter = (...args: any[]) => string;
 
@@ -65,6 +72,14 @@ const FORMATS: Record<KernelCall, Formatter> = {
   capset: (e: bigint, p: bigint, i: bigint) => `capset({effective: ${capabilityNames(e)}, permitted: ${capabilityNames(p)}, inheritable: ${capabilityNames(i)}})`,
   seccomp: (program: unknown[], flags: number) =>
     `seccomp(SECCOMP_SET_MODE_FILTER, ${flags ? flagNames(flags, SECCOMP_FILTER_FLAG, 'SECCOMP_FILTER_FLAG_') : '0'}, {${program.length} BPF instructions})`,
+  bpfProgLoad: (type: number, program: unknown[], license, name) =>
+    `bpf(BPF_PROG_LOAD, {prog_type: ${progType(type)}, insns: ${program.length} instructions, license: ${q(license)}, prog_name: ${q(name)}})`,
+  bpfProgAttach: (cgroupFd, progFd, type: number, flags: number) =>
+    `bpf(BPF_PROG_ATTACH, {target_fd: ${cgroupFd}, attach_bpf_fd: ${progFd}, attach_type: ${attachType(type)}, attach_flags: ${flagNames(flags, BPF_F, 'BPF_F_')}})`,
+  bpfProgDetach: (cgroupFd, progFd, type: number) =>
+    `bpf(BPF_PROG_DETACH, {target_fd: ${cgroupFd}, attach_bpf_fd: ${progFd}, attach_type: ${attachType(type)}})`,
+  bpfProgQuery: (cgroupFd, type: number) => `bpf(BPF_PROG_QUERY, {target_fd: ${cgroupFd}, attach_type: ${attachType(type)}})`,
+  bpfProgGetFdById: (id) => `bpf(BPF_PROG_GET_FD_BY_ID, {prog_id: ${id}})`,
   resetSignal: (sig: number) => `signal(${signalName(sig)}, SIG_DFL)`,
   setCloexec: (fd, on: boolean) => `fcntl(${fd}, F_SETFD, ${on ? 'FD_CLOEXEC' : '0'})`,
   closeRangeCloexec: (first) => `close_range(${first}, ~0U, CLOSE_RANGE_CLOEXEC)`,

@@ -14,6 +14,7 @@ import { errnoDescription } from './errno';
 import { formatCall } from './format';
 import { capabilitySummary } from './capabilities';
 import { encode, type Instruction } from './seccomp/bpf';
+import type { EbpfInstruction } from './cgroups/ebpf';
 
 /** A program to run to its end (a hook): argv with argv[0], its environment, what it reads on stdin. */
 export interface RunRequest {
@@ -128,6 +129,21 @@ export interface KernelOps {
   seccomp(program: Instruction[], flags: number): void;
   /** Give a signal back its default action (SIG_DFL). */
   resetSignal(signal: number): void;
+  // eBPF programs. man 2 bpf
+  /**
+   * Load an eBPF program (bpf(2) BPF_PROG_LOAD) of `type` (BPF_PROG_TYPE_*): the kernel's verifier
+   * checks it first. Returns its fd (close-on-exec). When the verifier refuses it, the
+   * KernelError's `detail` is the verifier's log, which says why.
+   */
+  bpfProgLoad(type: number, program: EbpfInstruction[], license: string, name: string): number;
+  /** Attach the program open at `progFd` to the cgroup directory open at `cgroupFd` (BPF_PROG_ATTACH). */
+  bpfProgAttach(cgroupFd: number, progFd: number, attachType: number, flags: number): void;
+  /** Detach it (BPF_PROG_DETACH). */
+  bpfProgDetach(cgroupFd: number, progFd: number, attachType: number): void;
+  /** The ids of the programs attached to the cgroup open at `cgroupFd` itself (BPF_PROG_QUERY). */
+  bpfProgQuery(cgroupFd: number, attachType: number): number[];
+  /** Open the loaded program that has this id (BPF_PROG_GET_FD_BY_ID): its fd (close-on-exec). */
+  bpfProgGetFdById(id: number): number;
   // File descriptors.
   setCloexec(fd: number, on: boolean): void;
   closeRangeCloexec(first: number): void;
@@ -173,7 +189,8 @@ const CALLS: Record<KernelCall, true> = {
   unshare: true, setns: true, mount: true, umount2: true, pivotRoot: true, open: true, close: true,
   openat2: true, mkdirAll: true, mkfifo: true, mknod: true, symlink: true, chown: true, writeFile: true,
   rmdir: true, unlink: true, chdir: true, chroot: true, sethostname: true, setdomainname: true, umask: true, setrlimit: true,
-  setgroups: true, setgid: true, setuid: true, prctl: true, personality: true, capget: true, capset: true, seccomp: true, resetSignal: true, setCloexec: true, closeRangeCloexec: true,
+  setgroups: true, setgid: true, setuid: true, prctl: true, personality: true, capget: true, capset: true, seccomp: true, resetSignal: true,
+  bpfProgLoad: true, bpfProgAttach: true, bpfProgDetach: true, bpfProgQuery: true, bpfProgGetFdById: true, setCloexec: true, closeRangeCloexec: true,
   flock: true, socketpair: true, connectUnix: true, sendFd: true, receiveFd: true, dup2: true, unlockPty: true, ptyNumber: true,
   setWindowSize: true, setControllingTerminal: true, spawn: true, runToEnd: true, kill: true, execve: true,
 };
@@ -199,16 +216,19 @@ export interface Step {
   note?: string;
   /** Where in the code: "src/init/rootfs.ts pivotToRootfs()". */
   site?: string;
-  /** The bytes the call handed the kernel, base64, where they are the point: a seccomp program. */
+  /** The bytes the call handed the kernel, base64, where they are the point: a seccomp or eBPF program. */
   raw?: string;
   /** Wall-clock time (ms since the epoch) and duration (ms). */
   time: number;
   ms: number;
 }
 
-/** A failed kernel call. `code` is the errno name; the message says which call and why. */
+/**
+ * A failed kernel call. `code` is the errno name; the message says which call and why. `detail`:
+ * what the kernel said besides the errno, where it says more (the BPF verifier's log).
+ */
 export class KernelError extends Error {
-  constructor(readonly call: KernelCall, readonly code: string, readonly text: string) {
+  constructor(readonly call: KernelCall, readonly code: string, readonly text: string, readonly detail?: string) {
     super(`${text}: ${code} (${errnoDescription(code)})`);
     this.name = 'KernelError';
   }
@@ -243,6 +263,7 @@ export function observe(inner: KernelOps, role: Role, sink: StepSink): Kernel {
         const step: Step = { role, pid, call, text, cause, note, site, time, ms: 0 };
         // The filter itself, exactly as installed: 8 bytes an instruction (-EE disassembles it).
         if (call === 'seccomp') step.raw = encode(args[0] as Instruction[]).toString('base64');
+        if (call === 'bpfProgLoad') step.raw = encodeEbpf(args[1] as EbpfInstruction[]).toString('base64');
         // execve does not return when it works, so its step is handed over before the call.
         if (call === 'execve') {
           step.result = '(no return: the program replaces the process)';
@@ -268,9 +289,18 @@ export function observe(inner: KernelOps, role: Role, sink: StepSink): Kernel {
   return view();
 }
 
+/** eBPF's encoder, loaded only when a program is loaded (a cgroup v2 device allow-list). */
+function encodeEbpf(program: EbpfInstruction[]): Buffer {
+  return (require('./cgroups/ebpf') as typeof import('./cgroups/ebpf')).encode(program);
+}
+
 function describeResult(call: KernelCall, value: unknown): string {
   if (call === 'spawn') return `pid ${(value as Child).pid}`;
-  if (call === 'open' || call === 'openat2') return `fd ${value}`;
+  if (call === 'open' || call === 'openat2' || call === 'bpfProgLoad' || call === 'bpfProgGetFdById') return `fd ${value}`;
+  if (call === 'bpfProgQuery') {
+    const ids = value as number[];
+    return ids.length === 0 ? 'none attached' : `${ids.length === 1 ? 'program' : 'programs'} ${ids.join(', ')}`;
+  }
   if (call === 'socketpair') return `fds ${(value as number[]).join(' and ')}`;
   if (call === 'connectUnix' || call === 'receiveFd') return `fd ${value}`;
   if (call === 'runToEnd') {

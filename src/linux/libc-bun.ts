@@ -81,6 +81,11 @@ export function loadBunLibc(): Libc {
     syscall: { args: ['i64', 'u32', 'u32', 'ptr'], returns: 'i64_fast' }, // long syscall(SYS_seccomp, op, flags, args)
   }) as { symbols: Record<string, (...args: any[]) => any> };
 
+  // syscall(2) again, with the arguments bpf(2) takes.
+  const { symbols: bpfCall } = dlopen('libc.so.6', {
+    syscall: { args: ['i64', 'i32', 'ptr', 'u32'], returns: 'i64_fast' }, // long syscall(SYS_bpf, cmd, attr, size)
+  }) as { symbols: Record<string, (...args: any[]) => any> };
+
   /** A NULL-terminated array of C strings (argv, envp). The buffers must outlive the call. */
   const cstrArray = (items: (string | null)[]) => {
     const strings = items.filter((s): s is string => s !== null).map((s) => cstr(s)!);
@@ -114,6 +119,7 @@ export function loadBunLibc(): Libc {
     capset: c.capset,
     openat2: (dirfd: number, path: string, how: Buffer) => Number(openat2Call.syscall(sys.openat2, dirfd, cstr(path), how, how.length)),
     seccomp: (operation: number, flags: number, args: Buffer) => Number(seccompCall.syscall(sys.seccomp, operation, flags, args)),
+    bpf: (cmd: number, attr: Buffer) => Number(bpfCall.syscall(sys.bpf, cmd, attr, attr.length)),
     signal: (signum: number, handler: number) => Number(c.signal(signum, BigInt(handler))),
     fcntl: c.fcntl,
     close_range: c.close_range,

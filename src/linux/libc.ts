@@ -15,7 +15,10 @@ type Fn = (...args: any[]) => any;
 export interface Libc {
   unshare: Fn; setns: Fn; mount: Fn; umount2: Fn; pivot_root: Fn; mkfifo: Fn; mknod: Fn;
   chdir: Fn; chroot: Fn; sethostname: Fn; setdomainname: Fn; umask: Fn; setrlimit: Fn; setgroups: Fn;
-  setgid: Fn; setuid: Fn; prctl: Fn; personality: Fn; capset: Fn; seccomp: Fn; openat2: Fn; signal: Fn; fcntl: Fn; close_range: Fn; flock: Fn; socketpair: Fn; socket: Fn; connect: Fn; sendmsg: Fn; recvmsg: Fn; dup2: Fn; ioctlInt: Fn; ioctlPtr: Fn;
+  setgid: Fn; setuid: Fn; prctl: Fn; personality: Fn; capset: Fn; seccomp: Fn; openat2: Fn;
+  /** bpf(cmd, attr): the bpf(2) system call, with `attr` (a union bpf_attr) as its size. */
+  bpf: (cmd: number, attr: Buffer) => number;
+  signal: Fn; fcntl: Fn; close_range: Fn; flock: Fn; socketpair: Fn; socket: Fn; connect: Fn; sendmsg: Fn; recvmsg: Fn; dup2: Fn; ioctlInt: Fn; ioctlPtr: Fn;
   /** The address of a buffer, to put inside a C struct (sendmsg's msghdr). */
   address: (buffer: Buffer) => bigint;
   kill: Fn; execve: Fn; waitpid: Fn;
@@ -86,6 +89,10 @@ function bindKoffi(): Libc {
     // int seccomp(unsigned int operation, unsigned int flags, void *args): no glibc wrapper either.
     seccomp: ((call: Fn) => (operation: number, flags: number, args: Buffer) => Number(call(sys.seccomp, operation, flags, args)))(
       lib.func('syscall', 'long', ['long', 'unsigned int', 'unsigned int', 'void *']),
+    ),
+    // int bpf(int cmd, union bpf_attr *attr, unsigned int size): no glibc wrapper (man 2 bpf).
+    bpf: ((call: Fn) => (cmd: number, attr: Buffer) => Number(call(sys.bpf, cmd, attr, attr.length)))(
+      lib.func('syscall', 'long', ['long', 'int', 'void *', 'unsigned int']),
     ),
     // sighandler_t signal(int signum, sighandler_t handler): SIG_DFL is 0, SIG_ERR is -1.
     signal: lib.func('intptr_t signal(int signum, intptr_t handler)'),

@@ -10,11 +10,12 @@ import * as fs from 'node:fs';
 import { dirname } from 'node:path';
 import { loadLibc, type Libc } from './libc';
 import { errnoName } from './errno';
-import { AF_UNIX, CLONE, SECCOMP_SET_MODE_FILTER, CLOSE_RANGE, F_DUPFD_CLOEXEC, F_GETFD, F_SETFD, FD_CLOEXEC, POSIX_SPAWN, POSIX_SPAWN_STRUCT_BYTES, SCM_RIGHTS, SOCK, SOL_SOCKET, TIOC, WNOHANG } from './constants';
+import { AF_UNIX, BPF_CMD, CLONE, SECCOMP_SET_MODE_FILTER, CLOSE_RANGE, F_DUPFD_CLOEXEC, F_GETFD, F_SETFD, FD_CLOEXEC, POSIX_SPAWN, POSIX_SPAWN_STRUCT_BYTES, SCM_RIGHTS, SOCK, SOL_SOCKET, TIOC, WNOHANG } from './constants';
 import { watchChild } from './children';
 import { ownCapabilities } from './capabilities';
 import { formatCall } from './format';
 import { encode, type Instruction } from './seccomp/bpf';
+import type { EbpfInstruction } from './cgroups/ebpf';
 import { KernelError, type Child, type KernelCall, type KernelOps, type RunRequest, type RunResult, type SpawnRequest } from './kernel';
 
 export class LinuxKernel implements KernelOps {
@@ -174,6 +175,69 @@ export class LinuxKernel implements KernelOps {
     fprog.writeUInt16LE(program.length, 0);
     fprog.writeBigUInt64LE(this.c.address(filter), 8);
     this.check('seccomp', [program, flags], this.c.seccomp(SECCOMP_SET_MODE_FILTER, flags, fprog));
+  }
+  bpfProgLoad(type: number, program: EbpfInstruction[], license: string, name: string): number {
+    const { encode: encodeEbpf } = require('./cgroups/ebpf') as typeof import('./cgroups/ebpf');
+    const insns = encodeEbpf(program);
+    const licence = Buffer.from(`${license}\0`);
+    // union bpf_attr, as BPF_PROG_LOAD reads it (linux/bpf.h): u32 prog_type, u32 insn_cnt,
+    // u64 insns, u64 license, u32 log_level, u32 log_size, u64 log_buf, u32 kern_version,
+    // u32 prog_flags, char prog_name[16]. The bytes after what we fill must be zero.
+    const attr = (log?: Buffer) => {
+      const a = Buffer.alloc(72);
+      a.writeUInt32LE(type, 0);
+      a.writeUInt32LE(program.length, 4);
+      a.writeBigUInt64LE(this.c.address(insns), 8);
+      a.writeBigUInt64LE(this.c.address(licence), 16);
+      if (log) {
+        a.writeUInt32LE(1, 24); // log_level 1: the verifier says what it refused, and where
+        a.writeUInt32LE(log.length, 28);
+        a.writeBigUInt64LE(this.c.address(log), 32);
+      }
+      a.write(name.slice(0, 15), 48, 'latin1');
+      return a;
+    };
+    const args = [type, program, license, name];
+    // Without a log first: a log too small for a program that passes makes the whole load fail
+    // with ENOSPC on some kernels. Only when the verifier refuses, load again to hear why.
+    const fd = this.c.bpf(BPF_CMD.PROG_LOAD, attr());
+    if (fd !== -1) return fd;
+    const code = errnoName(this.c.errno());
+    const log = Buffer.alloc(256 * 1024);
+    const again = this.c.bpf(BPF_CMD.PROG_LOAD, attr(log));
+    if (again !== -1) return again; // the kernel changed its mind: keep the program
+    void [insns, licence];
+    const text = log.toString('latin1', 0, Math.max(0, log.indexOf(0))).trim();
+    throw new KernelError('bpfProgLoad', code, formatCall('bpfProgLoad', args), text || undefined);
+  }
+  bpfProgAttach(cgroupFd: number, progFd: number, attachType: number, flags: number): void {
+    // union bpf_attr for BPF_PROG_ATTACH and _DETACH: u32 target_fd, u32 attach_bpf_fd,
+    // u32 attach_type, u32 attach_flags, u32 replace_bpf_fd.
+    const attr = Buffer.from(new Uint32Array([cgroupFd, progFd, attachType, flags, 0, 0]).buffer);
+    this.check('bpfProgAttach', [cgroupFd, progFd, attachType, flags], this.c.bpf(BPF_CMD.PROG_ATTACH, attr));
+  }
+  bpfProgDetach(cgroupFd: number, progFd: number, attachType: number): void {
+    const attr = Buffer.from(new Uint32Array([cgroupFd, progFd, attachType, 0, 0, 0]).buffer);
+    this.check('bpfProgDetach', [cgroupFd, progFd, attachType], this.c.bpf(BPF_CMD.PROG_DETACH, attr));
+  }
+  bpfProgQuery(cgroupFd: number, attachType: number): number[] {
+    // union bpf_attr for BPF_PROG_QUERY: u32 target_fd, u32 attach_type, u32 query_flags, u32
+    // attach_flags (out), u64 prog_ids (an array of u32 for the kernel to fill), u32 prog_cnt (in:
+    // the room in it, out: how many). A cgroup holds at most 64 programs of one attach type.
+    const ids = new Uint32Array(64);
+    const attr = Buffer.alloc(40);
+    attr.writeUInt32LE(cgroupFd, 0);
+    attr.writeUInt32LE(attachType, 4);
+    attr.writeBigUInt64LE(this.c.address(Buffer.from(ids.buffer)), 16);
+    attr.writeUInt32LE(ids.length, 24);
+    this.check('bpfProgQuery', [cgroupFd, attachType], this.c.bpf(BPF_CMD.PROG_QUERY, attr));
+    return [...ids.subarray(0, attr.readUInt32LE(24))];
+  }
+  bpfProgGetFdById(id: number): number {
+    // union bpf_attr for BPF_PROG_GET_FD_BY_ID: u32 prog_id, u32 next_id, u32 open_flags.
+    const fd = this.c.bpf(BPF_CMD.PROG_GET_FD_BY_ID, Buffer.from(new Uint32Array([id, 0, 0]).buffer));
+    this.check('bpfProgGetFdById', [id], fd);
+    return fd;
   }
   resetSignal(signal: number): void {
     this.check('resetSignal', [signal], Number(this.c.signal(signal, 0)) === -1 ? -1 : 0);

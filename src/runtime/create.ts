@@ -130,9 +130,6 @@ export async function create(ctx: RuntimeContext, id: string, options: CreateOpt
     // Recorded at once: if this command dies now, `delete --force` knows which dirs are ours.
     state.cgroup = cgroup.placement;
     container.writeState(state);
-    if (cgroup.placement.version === 2 && spec.linux?.resources?.devices?.length) {
-      ctx.warn(`create ${id}: config.json: linux.resources.devices: not applied on cgroup v2 yet (it needs a BPF_PROG_TYPE_CGROUP_DEVICE program): every device node in the container can be opened`);
-    }
     cgroup.apply(spec.linux?.resources);
     mark('create: cgroup made, limits written');
 

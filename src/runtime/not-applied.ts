@@ -8,7 +8,7 @@ import type { Spec } from '../oci/spec';
 /**
  * Resource controls that src/linux/cgroups applies (or refuses, with the reason, where the host's
  * cgroup version has no such control); any other is reported. `true`: the whole group.
- * linux.resources.devices is applied on cgroup v1; create warns on v2 (no BPF program yet).
+ * linux.resources.devices: v1's devices.allow/deny, v2's device program (cgroups/devices.ts).
  */
 export const APPLIED_RESOURCES: Record<string, string[] | true> = {
   memory: ['limit', 'swap', 'reservation', 'swappiness', 'disableOOMKiller', 'kernel', 'kernelTCP'],

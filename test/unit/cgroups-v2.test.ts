@@ -13,6 +13,8 @@ import { swapMaxValue } from '../../src/linux/cgroups/v2';
 import { observe, KernelError, type Step } from '../../src/linux/kernel';
 import { LinuxKernel } from '../../src/linux/linux-kernel';
 import { formatCall } from '../../src/linux/format';
+import { encode, type EbpfInstruction } from '../../src/linux/cgroups/ebpf';
+import { CHAR, READ, WRITE, runDeviceProgram } from './ebpf-interpreter';
 
 /** The files each controller adds to a cgroup where its parent enables it. */
 const CONTROLLER_FILES: Record<string, Record<string, string>> = {
@@ -55,6 +57,50 @@ class FakeCgroup2fs extends LinuxKernel {
     }
     fs.writeFileSync(file, [...enabled].join(' '));
   }
+  /** bpf(2), as the kernel keeps device programs: loaded ones by id, attached ones by cgroup. */
+  readonly programs = new Map<number, EbpfInstruction[]>();
+  readonly attached = new Map<string, number[]>();
+  private programFds = new Map<number, number>();
+  private newProgramFd(id: number): number {
+    const fd = fs.openSync('/dev/null', 'r'); // a real fd, so that close() works as for the others
+    this.programFds.set(fd, id);
+    return fd;
+  }
+  private dirOf(fd: number): string {
+    return fs.readlinkSync(`/proc/self/fd/${fd}`);
+  }
+  bpfProgLoad(_type: number, program: EbpfInstruction[]): number {
+    const id = this.programs.size + 1;
+    this.programs.set(id, program);
+    return this.newProgramFd(id);
+  }
+  bpfProgGetFdById(id: number): number {
+    if (!this.programs.has(id)) throw new KernelError('bpfProgGetFdById', 'ENOENT', formatCall('bpfProgGetFdById', [id]));
+    return this.newProgramFd(id);
+  }
+  bpfProgQuery(cgroupFd: number): number[] {
+    return [...(this.attached.get(this.dirOf(cgroupFd)) ?? [])];
+  }
+  bpfProgAttach(cgroupFd: number, progFd: number, type: number, flags: number): void {
+    const dir = this.dirOf(cgroupFd);
+    this.attached.set(dir, [...(this.attached.get(dir) ?? []), this.programFds.get(progFd)!]);
+    void [type, flags];
+  }
+  bpfProgDetach(cgroupFd: number, progFd: number): void {
+    const dir = this.dirOf(cgroupFd);
+    const ids = this.attached.get(dir) ?? [];
+    const id = this.programFds.get(progFd)!;
+    if (!ids.includes(id)) throw new KernelError('bpfProgDetach', 'ENOENT', formatCall('bpfProgDetach', [cgroupFd, progFd, 6]));
+    this.attached.set(dir, ids.filter((i) => i !== id));
+  }
+  close(fd: number): void {
+    this.programFds.delete(fd);
+    super.close(fd);
+  }
+  /** The program attached to `dir`, run on a character device: 1 allowed, 0 refused. */
+  allows(dir: string, major: number, minor: number, access = READ | WRITE): number[] {
+    return (this.attached.get(dir) ?? []).map((id) => runDeviceProgram(encode(this.programs.get(id)!), { type: CHAR, major, minor, access }));
+  }
   rmdir(dir: string): void {
     const entries = fs.readdirSync(dir, { withFileTypes: true });
     const procs = fs.readFileSync(path.join(dir, 'cgroup.procs'), 'utf8');
@@ -94,13 +140,18 @@ function fakeHost(t: { teardown(fn: () => void): void }, own = '/user.slice/user
 
   const steps: Step[] = [];
   const observed = observe(kernel, 'runtime', (s) => steps.push(s));
-  const rel = (s: string) => s.split(root).join('');
+  // fds are real ones here: named #0, #1... in the order they appear in each take()
+  let fdNumbers: number[] = [];
+  const fdName = (n: number) => `#${fdNumbers.includes(n) ? fdNumbers.indexOf(n) : fdNumbers.push(n) - 1}`;
+  const rel = (s: string) => s.split(root).join('').replace(/(fd:? |close\()(\d+)/g, (_, p, n) => `${p}${fdName(Number(n))}`);
   return {
     root,
+    fake: kernel,
     kernel: observed,
     take(): string[] {
-      const out = steps.map((s) => `${rel(s.text)} <- ${s.cause}${s.error ? ` !${s.error}` : ''}`);
+      const out = steps.map((s) => `${rel(s.text)}${s.result && s.result !== '0' ? ` = ${rel(s.result)}` : ''} <- ${s.cause}${s.error ? ` !${s.error}` : ''}`);
       steps.length = 0;
+      fdNumbers = [];
       return out;
     },
     open(id: string, cgroupsPath?: string): Cgroup {
@@ -317,4 +368,54 @@ t.test('v1 blkio weights on v2\'s io.weight scale', async (t) => {
   t.equal(blkioWeightToIoWeight(500), 4950);
   t.equal(blkioWeightToIoWeight(1000), 10000);
   t.equal(blkioWeightToIoWeight(0), 0);
+});
+
+t.test('v2: the device allow-list is a BPF program attached to the cgroup, replaced on update', async (t) => {
+  const host = fakeHost(t);
+  const cg = host.open('c1', '/nk/c1');
+  cg.create();
+  const dir = cg.placement.dirs.unified;
+  host.take();
+  cg.apply({ devices: [{ allow: false, access: 'rwm' }, { allow: true, type: 'c', major: 10, minor: 200, access: 'rw' }] });
+  t.same(host.take(), [
+    'open("/nk/c1", 0x10000, 00) = fd #0 <- linux.resources.devices',
+    'bpf(BPF_PROG_QUERY, {target_fd: #0, attach_type: BPF_CGROUP_DEVICE}) = none attached <- linux.resources.devices',
+    'bpf(BPF_PROG_LOAD, {prog_type: BPF_PROG_TYPE_CGROUP_DEVICE, insns: 55 instructions, license: "GPL", prog_name: "nk_devices"}) = fd #1 <- linux.resources.devices',
+    'bpf(BPF_PROG_ATTACH, {target_fd: #0, attach_bpf_fd: #1, attach_type: BPF_CGROUP_DEVICE, attach_flags: BPF_F_ALLOW_MULTI}) <- linux.resources.devices',
+    'close(#1) <- linux.resources.devices',
+    'close(#0) <- linux.resources.devices',
+  ], 'no file is written: v2 has no devices.allow, and the program needs no controller');
+  t.same(host.fake.attached.get(dir), [1], 'one program on the container\'s cgroup');
+  t.same(host.fake.allows(dir, 10, 200), [1], '/dev/net/tun, as the config allows');
+  t.same(host.fake.allows(dir, 1, 3), [1], '/dev/null, one of the devices every container gets');
+  t.same(host.fake.allows(dir, 1, 11), [0], '/dev/kmsg: denied');
+  t.same(host.fake.allows(dir, 10, 200, 1), [0], 'creating the tun node (m) was not allowed');
+  t.notOk(host.fake.attached.has(path.dirname(dir)), 'nothing on the parent');
+
+  // update, from another process: only the saved placement is known
+  const later = cgroupFromPlacement(host.kernel, JSON.parse(JSON.stringify(cg.placement)));
+  later.apply({ devices: [{ allow: false, access: 'rwm' }, { allow: true, type: 'c', major: 1, minor: 11, access: 'r' }] });
+  t.same(host.take().map((s) => s.replace(/ <- linux.resources.devices$/, '')), [
+    'open("/nk/c1", 0x10000, 00) = fd #0',
+    'bpf(BPF_PROG_QUERY, {target_fd: #0, attach_type: BPF_CGROUP_DEVICE}) = program 1',
+    'bpf(BPF_PROG_GET_FD_BY_ID, {prog_id: 1}) = fd #1',
+    'bpf(BPF_PROG_LOAD, {prog_type: BPF_PROG_TYPE_CGROUP_DEVICE, insns: 55 instructions, license: "GPL", prog_name: "nk_devices"}) = fd #2',
+    'bpf(BPF_PROG_ATTACH, {target_fd: #0, attach_bpf_fd: #2, attach_type: BPF_CGROUP_DEVICE, attach_flags: BPF_F_ALLOW_MULTI})',
+    'bpf(BPF_PROG_DETACH, {target_fd: #0, attach_bpf_fd: #1, attach_type: BPF_CGROUP_DEVICE})',
+    'close(#2)',
+    'close(#1)',
+    'close(#0)',
+  ], 'the new program is attached before the old one goes: never a moment without an allow-list');
+  t.same(host.fake.attached.get(dir), [2], 'only the new program is left');
+  t.same(host.fake.allows(dir, 1, 11, READ), [1], '/dev/kmsg may now be read...');
+  t.same(host.fake.allows(dir, 1, 11, WRITE), [0], '...not written');
+  t.same(host.fake.allows(dir, 10, 200), [0], 'and the tun device is gone from the list');
+
+  t.throws(() => later.apply({ devices: [{ allow: true, type: 'c', access: 'rwm' }, { allow: false, type: 'c', major: 1, minor: 3, access: 'rwm' }] }), {
+    name: 'UserError',
+    message: /linux.resources.devices\[1\]: "deny c 1:3 rwm" cannot take access away from the wider rule "c \*:\* rwm"/,
+  });
+  t.same(host.take(), [], 'a list that cannot be compiled calls nothing');
+  t.same(host.fake.attached.get(dir), [2], 'and leaves the program in place');
+  cg.destroy();
 });

@@ -10,6 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UserError } from '../../errors';
 import { CgroupBase } from './base';
+import { applyDeviceProgram } from './devices';
 import { isSet, pidsMaxValue, rdmaLines, readWords, writeCgroupFile } from './files';
 import type { LinuxResources } from './types';
 
@@ -77,6 +78,8 @@ export class CgroupV2 extends CgroupBase {
       );
     }
     this.applyUnified(resources.unified);
+    // No controller: a device program is attached to the cgroup itself (devices.ts).
+    applyDeviceProgram(this.kernel, resources.devices, this.dir);
   }
 
   /** Write `value` to a file of our cgroup whose controller must reach it. */
