@@ -132,9 +132,10 @@ export const FIELDS: Field[] = [
   ...NOT_APPLIED_LINUX.map((key) => row(`linux.${key}`, NOT_YET, '*')),
 
   group('linux.resources'),
-  row('linux.resources.devices', (_v, _s, host) => (host.cgroupVersion === 2 ? unsupported('not applied on cgroup v2 yet (create warned)') : applied("written to the devices cgroup's allow and deny lists")), '*'),
+  row('linux.resources.devices', (_v, _s, host) => applied(host.cgroupVersion === 2 ? 'compiled to an eBPF device program, attached to the cgroup with bpf(2)' : "written to the devices cgroup's allow and deny lists"), '*'),
   group('linux.resources.memory'),
-  ...resources('memory', ['limit', 'reservation', 'swap', 'kernel', 'kernelTCP', 'swappiness', 'disableOOMKiller', 'useHierarchy', 'checkBeforeUpdate']),
+  ...resources('memory', ['limit', 'reservation', 'swap', 'kernel', 'kernelTCP', 'swappiness', 'disableOOMKiller', 'useHierarchy']),
+  row('linux.resources.memory.checkBeforeUpdate', (v) => applied(v ? 'update refuses a memory limit below the usage' : 'update lets the kernel reclaim to a lower limit')),
   group('linux.resources.cpu'),
   ...resources('cpu', ['shares', 'quota', 'burst', 'period', 'realtimeRuntime', 'realtimePeriod', 'cpus', 'mems', 'idle']),
   group('linux.resources.pids'),

@@ -11,7 +11,7 @@ import type { Spec } from '../oci/spec';
  * linux.resources.devices: v1's devices.allow/deny, v2's device program (cgroups/devices.ts).
  */
 export const APPLIED_RESOURCES: Record<string, string[] | true> = {
-  memory: ['limit', 'swap', 'reservation', 'swappiness', 'disableOOMKiller', 'kernel', 'kernelTCP'],
+  memory: ['limit', 'swap', 'reservation', 'swappiness', 'disableOOMKiller', 'kernel', 'kernelTCP', 'checkBeforeUpdate'],
   cpu: ['shares', 'quota', 'period', 'burst', 'realtimeRuntime', 'realtimePeriod', 'cpus', 'mems', 'idle'],
   pids: ['limit'],
   blockIO: ['weight', 'leafWeight', 'weightDevice', 'throttleReadBpsDevice', 'throttleWriteBpsDevice', 'throttleReadIOPSDevice', 'throttleWriteIOPSDevice'],

@@ -8,7 +8,7 @@
  * other (a memory limit and its swap, a CPU quota and its period) go together.
  */
 import { UserError } from '../errors';
-import { cgroupFromPlacement, type LinuxResources } from '../linux/cgroups';
+import { cgroupFromPlacement, type CgroupPlacement, type LinuxResources } from '../linux/cgroups';
 import type { RuntimeContext } from './context';
 import { deriveStatus } from './status';
 
@@ -47,11 +47,31 @@ export function update(ctx: RuntimeContext, id: string, changes: LinuxResources)
     const spec = container.readConfig();
     spec.linux ??= {};
     const merged = mergeResources(spec.linux.resources ?? {}, changes);
+    checkMemoryLimit(state.cgroup, merged, changes);
     cgroupFromPlacement(ctx.kernel, state.cgroup).apply(resourcesToApply(merged, changes));
     // Keep the config true: the next update merges into these values.
     spec.linux.resources = merged;
     container.writeConfig(spec);
   } finally {
     unlock();
+  }
+}
+
+/**
+ * memory.checkBeforeUpdate (runtime-spec): a new memory limit below what the container uses now
+ * is refused, instead of the kernel reclaiming memory, or OOM-killing, to get under it. The usage
+ * is the cgroup's own count: memory.usage_in_bytes on v1, memory.current on v2.
+ */
+function checkMemoryLimit(placement: CgroupPlacement, merged: LinuxResources, changes: LinuxResources): void {
+  const limit = changes.memory?.limit;
+  if (!merged.memory?.checkBeforeUpdate || limit === undefined || limit <= 0) return;
+  // The stats reader is loaded only here (and by events): update's start-up stays as it was.
+  const { readStats } = require('../linux/cgroups/stats') as typeof import('../linux/cgroups/stats');
+  const usage = readStats(placement).memory.usage.usage;
+  if (limit < usage) {
+    throw new UserError(
+      `linux.resources.memory.limit: ${limit} is below the container's memory usage now (${usage} bytes), and memory.checkBeforeUpdate is set`,
+      'give a limit above the usage, or set checkBeforeUpdate to false to let the kernel reclaim memory (or OOM-kill) to get under it',
+    );
   }
 }

@@ -86,6 +86,37 @@ t.test('update --resources - (stdin, as containerd sends it) and --memory with u
   t.equal(box.run(['delete', c]).status, 0);
 });
 
+t.test('memory.checkBeforeUpdate: update refuses a limit below the usage and changes nothing; a limit above it is written', async (t) => {
+  const box = new Sandbox(t);
+  const c = id('updcheck');
+  // 24 MiB in the container's /dev/shm (a tmpfs: its pages are charged to the memory cgroup).
+  const bundle = box.shell('dd if=/dev/zero of=/dev/shm/fill bs=1M count=24 2>/dev/null; echo > /dev/shm/done; exec sleep 60', (config) => {
+    config.linux.resources = { memory: { limit: 256 * 1024 * 1024, checkBeforeUpdate: true } };
+  });
+  t.equal(box.run(['create', '--bundle', bundle, c]).status, 0);
+  t.equal(box.run(['start', c]).status, 0);
+  await waitForFile(`/proc/${box.state(c).pid}/root/dev/shm/done`);
+  const dir = cgroupDir(box, c, 'memory');
+  const usage = Number(fs.readFileSync(path.join(dir, 'memory.usage_in_bytes'), 'utf8'));
+  t.ok(usage > 24 * 1024 * 1024, `the container uses more than 24 MiB (${usage})`);
+
+  const refused = box.run(['update', '--memory', '8m', c]);
+  t.equal(refused.status, 1, 'a limit of 8 MiB is refused');
+  t.match(refused.stderr, `linux.resources.memory.limit: ${8 * 1024 * 1024} is below the container's memory usage now`);
+  t.match(refused.stderr, 'checkBeforeUpdate');
+  t.equal(fs.readFileSync(path.join(dir, 'memory.limit_in_bytes'), 'utf8').trim(), String(256 * 1024 * 1024), 'the limit is unchanged');
+  const saved = JSON.parse(fs.readFileSync(path.join(box.root, c, 'config.json'), 'utf8'));
+  t.equal(saved.linux.resources.memory.limit, 256 * 1024 * 1024, 'the saved config is unchanged');
+  t.equal(box.state(c).status, 'running', 'the container still runs');
+
+  t.equal(box.run(['update', '--memory', '128m', c]).status, 0, 'a limit above the usage is written');
+  t.equal(fs.readFileSync(path.join(dir, 'memory.limit_in_bytes'), 'utf8').trim(), String(128 * 1024 * 1024));
+  // Without the check, the kernel takes the low limit and reclaims or kills to get under it.
+  const off = box.run(['update', '--resources', '-', c], { input: JSON.stringify({ memory: { checkBeforeUpdate: false, limit: 8 * 1024 * 1024 } }) });
+  t.notMatch(off.stderr, 'below the container', `checkBeforeUpdate false: not refused by nk-runtime (${off.stderr.trim() || 'status ' + off.status})`);
+  t.equal(box.run(['delete', '--force', c]).status, 0);
+});
+
 t.test('events --stats: runc\'s JSON shape, with sane values', async (t) => {
   const box = new Sandbox(t);
   const c = id('evtstats');

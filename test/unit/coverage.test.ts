@@ -113,7 +113,7 @@ t.test('ignored and unsupported fields, each with a reason, and unknown fields t
     frobnicate: /^ignored: not a field/,
     'linux.uidMappings': /^ignored: no user namespace/,
   });
-  t.match(on(2)['linux.resources.devices'], /^unsupported: not applied on cgroup v2 yet/);
+  t.match(on(2)['linux.resources.devices'], /^applied: compiled to an eBPF device program/);
   // Every "not applied" warning of create is an unsupported row of the table.
   const unsupported = Object.keys(v1).filter((f) => v1[f].startsWith('unsupported'));
   for (const warning of notApplied(spec)) {

@@ -45,10 +45,10 @@ export function writeCgroupFile(kernel: Kernel, field: string, file: string, val
 export function cgroupError(doing: string, err: unknown, file: string): unknown {
   if (!(err instanceof KernelError)) return err;
   const message = `cgroup: ${doing}: ${err.code} (${errnoDescription(err.code)})`;
-  return new CgroupError(message, err.code, hintFor(err.code, path.basename(file)), { call: err.call, code: err.code, text: err.text, cgroup: true });
+  return new CgroupError(message, err.code, hintFor(err.code, path.basename(file), err.call), { call: err.call, code: err.code, text: err.text, cgroup: true });
 }
 
-function hintFor(code: string, file: string): string | undefined {
+function hintFor(code: string, file: string, call: string): string | undefined {
   if (code === 'EACCES' || code === 'EPERM') return 'changing cgroups needs root (or a cgroup delegated to your user)';
   if (code === 'ENOENT') return `${file} does not exist here: is its controller enabled for this cgroup?`;
   if (code === 'EINVAL') {
@@ -61,7 +61,11 @@ function hintFor(code: string, file: string): string | undefined {
     return 'on cgroup v2 a cgroup cannot both hold processes and enable controllers for its children ' +
       '(cgroup-v2.rst, "No Internal Process Constraint")';
   }
-  if (code === 'EBUSY') return 'a cgroup can be removed only when no process is left in it: kill them first';
+  if (code === 'EBUSY' && /^memory\.(limit_in_bytes|memsw\.limit_in_bytes|max)$/.test(file)) {
+    return 'the kernel could not reclaim enough of the memory in use to get under the new limit ' +
+      '(memory that cannot be paged out, such as tmpfs files without swap): give a larger limit';
+  }
+  if (code === 'EBUSY' && call === 'rmdir') return 'a cgroup can be removed only when no process is left in it: kill them first';
   return undefined;
 }
 
