@@ -152,12 +152,17 @@ t.test('cpu shares, quota and period are written to the container\'s cgroup', as
   const r = box.run([
     'run',
     '--bundle',
-    box.shell('cat /sys/fs/cgroup/cpu/cpu.shares /sys/fs/cgroup/cpu/cpu.cfs_quota_us /sys/fs/cgroup/cpu/cpu.cfs_period_us', (c) => {
+    box.shell('cat /sys/fs/cgroup/cpu/cpu.shares /sys/fs/cgroup/cpu/cpu.cfs_quota_us /sys/fs/cgroup/cpu/cpu.cfs_period_us; ' +
+      'echo 1024 > /sys/fs/cgroup/cpu/cpu.shares 2>/dev/null && echo writable || echo refused; ' +
+      "awk '$5 == \"/sys/fs/cgroup/cpu\" { print $6 }' /proc/self/mountinfo", (c) => {
       c.linux.resources = { cpu: { shares: 512, quota: 50000, period: 100000 } };
     }),
     id('cpu'),
   ]);
-  t.equal(r.stdout, '512\n50000\n100000\n', 'seen from inside, through the cgroup namespace');
+  const [shares, quota, period, write, options] = r.stdout.split('\n');
+  t.same([shares, quota, period], ['512', '50000', '100000'], 'seen from inside, through the cgroup namespace');
+  t.equal(write, 'refused', 'the container cannot raise its own limit: /sys/fs/cgroup is read-only inside');
+  t.match(options, /^ro,/, `the cgroup mount is read-only (${options})`);
 });
 
 t.test('namespaces given by path are joined: a second container shares the first one\'s', async (t) => {
