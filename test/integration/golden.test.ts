@@ -36,7 +36,7 @@ interface Run {
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** The narration with what varies between runs (and machines) replaced by names in <>. */
-export function normalize(text: string, run: Run): string {
+function normalize(text: string, run: Run): string {
   const node = [...new Set([fs.realpathSync(process.execPath), process.execPath])];
   let out = text
     .split(run.root).join('<root>')
