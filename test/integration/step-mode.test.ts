@@ -190,6 +190,11 @@ t.test('--step with stdin at its end does not wait: the rest runs without pausin
   t.equal((created.stderr.match(/-- next \[/g) ?? []).length, 1, 'one pause, answered by the end of input');
   t.match(created.stderr, 'end of input: the rest runs without pausing');
   t.equal(box.state(c).status, 'created');
+  // q at start's first pause (its own lock): nothing has happened, the container waits on.
+  const stopped = box.run(['--step', 'start', c], { input: 'q\n', timeout: 20_000 });
+  t.equal(stopped.status, 1);
+  t.match(stopped.stderr, /nk-runtime: start stepeof-\d+: stopped before step \[1\], as asked \(--step\)/);
+  t.equal(box.state(c).status, 'created', 'still created');
   // Made with --step, started without: the init's pauses are answered at once.
   const started = box.run(['start', c], { timeout: 20_000 });
   t.equal(started.status, 0, started.stderr);
@@ -222,4 +227,27 @@ t.test('q at a pause of the init stops create, and create undoes everything', as
   for (const dir of cgroupDirs) t.notOk(fs.existsSync(dir), `its cgroup is gone: ${dir}`);
   await new Promise((r) => setTimeout(r, 100));
   t.notOk(fs.existsSync(`/proc/${initPid}/cmdline`) && /init\/main\.js|__init/.test(fs.readFileSync(`/proc/${initPid}/cmdline`, 'utf8')), 'its init is gone');
+});
+
+t.test('q at a pause of the init during start: the init exits, and delete removes the container', async (t) => {
+  const box = new Sandbox(t);
+  const c = `stepqs-${process.pid}`;
+  t.equal(box.run(['--step', 'create', '--bundle', box.bundle(), c], { input: 'c\n' }).status, 0, 'created (c: no pauses)');
+  const run = new Driver(t, box, ['start', c]);
+  let stoppedAt: Pause | undefined;
+  for (let pause; (pause = await run.nextPause()); ) {
+    if (pause.role === 'init' && /^setuid\(/.test(pause.text)) {
+      stoppedAt = pause;
+      run.answer('q');
+      break;
+    }
+    run.answer('');
+  }
+  t.ok(stoppedAt, 'reached the init\'s setuid');
+  t.equal(await run.exited, 1);
+  t.match(run.output, /stopped before step \[\d+\], as asked \(--step\)/);
+  await box.waitFor(c, 'stopped');
+  t.notMatch(run.output, /execve succeeded/, 'the program never ran');
+  t.equal(box.run(['delete', c]).status, 0);
+  t.equal(box.run(['state', c]).status, 1, 'gone');
 });
