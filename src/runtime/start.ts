@@ -59,9 +59,9 @@ export async function start(ctx: RuntimeContext, id: string): Promise<void> {
     } finally {
       // q at a pause: the init reads the end of step.fifo and exits; `delete` removes the container.
       if (answers !== undefined) fs.closeSync(answers);
+      await fifo.close();
     }
     mark('start: end of exec.fifo (execve done)');
-    await fifo.close();
     if (error && error.type === 'error') {
       throw new UserError(`the container's program did not start: ${error.message}`, error.hint);
     }
