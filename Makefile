@@ -2,7 +2,7 @@
 #   make demo   set everything up, then run a container from the sample bundle with -E
 #   make test   set everything up, then run every test (unit, and integration as root)
 
-.PHONY: all setup build bundle single test demo install uninstall clean fuzz soak
+.PHONY: all setup build bundle single test demo install uninstall clean fuzz soak golden
 
 all: build bundle
 
@@ -35,6 +35,11 @@ bundle/rootfs/bin/nk-hello: scripts/make-bundle.sh
 test: build single bundle
 	npx tap $(TAP_FLAGS)
 	NK_RUNTIME_BIN=dist/nk-runtime npx tap $(TAP_FLAGS) test/integration/*.test.ts
+
+# The golden files of -E (test/integration/golden/*.txt), rewritten from this build's narration:
+# after a deliberate change of the narration, run this and commit the files with the change.
+golden: build bundle
+	NK_GOLDEN_UPDATE=1 npx tap test/integration/golden.test.ts
 
 # Longer runs of the fuzzing and the soak than CI's (docs/reliability.md).
 fuzz: build bundle

@@ -23,6 +23,7 @@ const GLOBAL: Options = {
   '--log': { key: 'log' },
   '--log-format': { key: 'logFormat' },
   '--debug': { key: 'debug', flag: true },
+  '--step': { key: 'step', flag: true },
   '--systemd-cgroup': { key: 'systemdCgroup', flag: true },
 };
 
@@ -72,7 +73,7 @@ const COMMANDS: Record<HotCommand, { options: Options; positionals: string[]; op
 };
 
 export function parseHot(argv: string[]): Parsed | undefined {
-  const args: Record<string, unknown> = { root: DEFAULT_ROOT, educational: 0, debug: false, logFormat: 'text', systemdCgroup: false };
+  const args: Record<string, unknown> = { root: DEFAULT_ROOT, educational: 0, debug: false, step: false, logFormat: 'text', systemdCgroup: false };
   let command: HotCommand | undefined;
   const positionals: string[] = [];
   const seen = new Set<string>();

@@ -48,6 +48,7 @@ function withYargs(argv: string[]): void {
     .option('root', { type: 'string', default: DEFAULT_ROOT, describe: 'directory for container state', global: true })
     .option('educational', { alias: 'E', type: 'count', describe: 'narrate every kernel step as it happens (on stderr)', global: true })
     .option('debug', { type: 'boolean', default: false, describe: 'show stack traces of errors', global: true })
+    .option('step', { type: 'boolean', default: false, describe: 'pause before each kernel step, say what to look at, go on at Enter (implies -E)', global: true })
     .option('log', { type: 'string', describe: 'also write errors to this file', global: true })
     .option('log-format', { type: 'string', choices: ['text', 'json'], default: 'text', describe: 'format of --log', global: true })
     .option('systemd-cgroup', { type: 'boolean', default: false, hidden: true, global: true })

@@ -10,6 +10,8 @@ import { writeErr } from '../output';
 export interface GlobalOptions {
   root: string;
   educational: number;
+  /** --step: pause before each kernel step (implies -E). */
+  step?: boolean;
   debug: boolean;
   log?: string;
   logFormat: string;

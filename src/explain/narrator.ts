@@ -34,6 +34,11 @@ export class Narrator {
     this.c = colour ? COLOURS : PLAIN;
   }
 
+  /** How many steps have been narrated so far (--step names the next one by its number). */
+  get stepsNarrated(): number {
+    return this.count;
+  }
+
   /** A heading for the command: `nk-runtime create demo (bundle /x, OCI 1.2.0)`. */
   heading(text: string): void {
     this.write(`\n${text}\n`);

@@ -6,16 +6,26 @@
  * see the host's mounts.
  */
 import * as fs from 'node:fs';
-import type { Bootstrap, Continue, ExecBootstrap, InitMessage } from '../runtime/messages';
+import type { Step } from '../linux/kernel';
+import type { Bootstrap, Continue, ExecBootstrap, Go, InitMessage } from '../runtime/messages';
 import { sleepSync, writeFully } from '../output';
 
 export class InitChannel {
   private pending = '';
   /** Messages kept while there is nobody to send them to (see holdUntil). */
   private held: string[] | undefined;
+  /** Where the runtime's messages come from: the sync socket, then (--step, start) step.fifo. */
+  private input: number;
+  /**
+   * --step: ask before each kernel call (beforeStep). Off while nobody could answer: between
+   * "ready" and `start`'s end of step.fifo, and once an exec helper has let its runtime go.
+   */
+  stepping = false;
 
   /** `fd` is where messages go: the sync socket (fd 3) during create, exec.fifo during start. */
-  constructor(private fd: number) {}
+  constructor(private fd: number) {
+    this.input = fd;
+  }
 
   send(message: InitMessage): void {
     if (this.fd < 0) return; // nobody listens any more (waitUntilClosed)
@@ -39,8 +49,28 @@ export class InitChannel {
     }
   }
 
+  /**
+   * --step: announce the call about to be made and block until the runtime says "go" (once the
+   * user has looked and pressed Enter). observe()'s `before`.
+   */
+  beforeStep(step: Step, args: readonly unknown[]): void {
+    if (!this.stepping) return;
+    const plain = args.map((a) => (typeof a === 'string' ? a.slice(0, 4096) : typeof a === 'number' ? a : null));
+    this.send({ type: 'before', step, args: plain });
+    const answer = this.receiveLine() as Go;
+    if (answer.type !== 'go') throw new Error(`expected "go" from the runtime, got ${JSON.stringify(answer.type)}`);
+  }
+
+  /** --step during start: the answers come from here (step.fifo, open for reading) from now on. */
+  answersFrom(fd: number): void {
+    this.input = fd;
+    this.pending = '';
+    this.stepping = true;
+  }
+
   /** Say "ready", then block until the runtime has closed its end (it exits: see ExecBootstrap). */
   waitUntilClosed(): void {
+    this.stepping = false;
     this.send({ type: 'ready' });
     const buffer = Buffer.alloc(64);
     try {
@@ -66,7 +96,7 @@ export class InitChannel {
     const buffer = Buffer.alloc(4096);
     while (!this.pending.includes('\n')) {
       const n = this.readSome(buffer);
-      if (n === 0) throw new Error('the runtime closed the sync socket');
+      if (n === 0) throw new Error(this.input === this.fd ? 'the runtime closed the sync socket' : 'the runtime closed step.fifo (--step): it has gone');
       this.pending += buffer.toString('utf8', 0, n);
     }
     const line = this.pending.slice(0, this.pending.indexOf('\n'));
@@ -78,7 +108,7 @@ export class InitChannel {
   private readSome(buffer: Buffer): number {
     for (;;) {
       try {
-        return fs.readSync(this.fd, buffer, 0, buffer.length, null);
+        return fs.readSync(this.input, buffer, 0, buffer.length, null);
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
         sleepSync(1);

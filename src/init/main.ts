@@ -52,7 +52,10 @@ function main(): void {
     channel.send({ type: 'booted' });
     const boot = channel.receiveBootstrap();
     mark('init: bootstrap received');
-    const k = observe(new LinuxKernel(), boot.type === 'exec' ? 'exec' : 'init', (step: Step) => channel.send({ type: 'step', step }));
+    // --step: before each call, the runtime shows it and waits for the user (channel.beforeStep).
+    channel.stepping = boot.step === true;
+    const before = boot.step ? channel.beforeStep.bind(channel) : undefined;
+    const k = observe(new LinuxKernel(), boot.type === 'exec' ? 'exec' : 'init', (step: Step) => channel.send({ type: 'step', step }), before);
     // Until execve we are the runtime's executable inside the container: no ptrace, no core dump,
     // and /proc/<our pid>/ files only for those with CAP_SYS_PTRACE (the class of runc's
     // CVE-2019-5736; see runtime/read-only-executable.ts). execve makes the program dumpable again.
@@ -76,6 +79,10 @@ function main(): void {
     const fifo = k.because('exec.fifo', 'A handle on exec.fifo, to reach it through /proc/self/fd after pivot_root.').open(
       `${boot.stateDir}/exec.fifo`, O_PATH, 0,
     );
+    // --step: `start` answers our pauses through step.fifo, kept as exec.fifo is.
+    const stepFifo = boot.step
+      ? k.because('--step', 'A handle on step.fifo, through which `start` will answer our pauses (exec.fifo only goes from us to it).').open(`${boot.stateDir}/step.fifo`, O_PATH, 0)
+      : undefined;
     if (boot.noPivot) moveToRootfs(k, boot.rootfs);
     else pivotToRootfs(k, boot.rootfs);
     if (spec.hostname !== undefined) k.because('hostname').sethostname(spec.hostname);
@@ -91,6 +98,8 @@ function main(): void {
     const terminal = boot.console ? makeTerminal(k, spec.process!, fds.console, { bindConsole: true }) : undefined;
     channel.send({ type: 'ready' });
     mark('init: ready');
+    // create has what it needs and goes: nobody answers pauses until `start` opens step.fifo.
+    channel.stepping = false;
 
     // Opening a fifo for writing blocks until someone opens it for reading: `start` does.
     channel.moveTo(() =>
@@ -100,6 +109,11 @@ function main(): void {
       ).open(`/proc/self/fd/${fifo}`, fs.constants.O_WRONLY, 0),
     );
     mark('init: exec.fifo opened by start');
+    if (stepFifo !== undefined) {
+      channel.answersFrom(
+        k.because('--step', 'Blocks until `start` opens step.fifo for writing; its answers to our pauses come from there.').open(`/proc/self/fd/${stepFifo}`, fs.constants.O_RDONLY, 0),
+      );
+    }
     if (boot.hookState) runHooks(k, 'startContainer', spec.hooks?.startContainer, { ...boot.hookState, status: 'created' });
     execProgram(k, spec, program, { terminal, preservedFds: fds.preserved, seccomp, personality: spec.linux?.personality });
   } catch (err) {

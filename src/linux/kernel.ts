@@ -246,10 +246,17 @@ export interface Kernel extends KernelOps {
 export type StepSink = (step: Step) => void;
 
 /**
+ * Called with a step (no result yet) and the call's arguments just *before* the call is made:
+ * --step pauses there (src/explain/step-mode.ts). Throwing stops the call from being made.
+ */
+export type BeforeStep = (step: Step, args: readonly unknown[]) => void;
+
+/**
  * Wrap a kernel so that every call becomes a Step handed to `sink`, in order, success or failure.
  * The sink decides what to do with it: print it (-E), send it to the parent (init), or keep it.
+ * `before`, only given with --step, sees each call before it is made.
  */
-export function observe(inner: KernelOps, role: Role, sink: StepSink): Kernel {
+export function observe(inner: KernelOps, role: Role, sink: StepSink, before?: BeforeStep): Kernel {
   const pid = process.pid;
 
   function view(cause?: string, note?: string): Kernel {
@@ -258,12 +265,15 @@ export function observe(inner: KernelOps, role: Role, sink: StepSink): Kernel {
       k[call] = (...args: unknown[]) => {
         const site = callerSite();
         const text = formatCall(call, args);
-        const time = Date.now();
-        const started = performance.now();
-        const step: Step = { role, pid, call, text, cause, note, site, time, ms: 0 };
+        const step: Step = { role, pid, call, text, cause, note, site, time: Date.now(), ms: 0 };
         // The filter itself, exactly as installed: 8 bytes an instruction (-EE disassembles it).
         if (call === 'seccomp') step.raw = encode(args[0] as Instruction[]).toString('base64');
         if (call === 'bpfProgLoad') step.raw = encodeEbpf(args[1] as EbpfInstruction[]).toString('base64');
+        if (before) {
+          before(step, args);
+          step.time = Date.now(); // the pause is not the call's
+        }
+        const started = performance.now();
         // execve does not return when it works, so its step is handed over before the call.
         if (call === 'execve') {
           step.result = '(no return: the program replaces the process)';

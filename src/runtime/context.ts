@@ -5,6 +5,7 @@
 import { observe, type Kernel, type KernelOps, type Step } from '../linux/kernel';
 import { LinuxKernel } from '../linux/linux-kernel';
 import type { Narrator } from '../explain/narrator';
+import type { StepMode } from '../explain/step-mode';
 import { StateStore } from './state-store';
 import { writeErr } from '../output';
 import * as fs from 'node:fs';
@@ -24,8 +25,13 @@ function saveTrace(dir: string, command: string, steps: Step[]): void {
 export interface RuntimeContext {
   kernel: Kernel;
   store: StateStore;
-  /** Present with -E. */
+  /** Present with -E (and with --step, which implies it). */
   narrator?: Narrator;
+  /**
+   * Present with --step: pauses before each kernel step. Ours pause through the kernel; an init's
+   * or exec helper's reach it as "before" messages (init-connection.ts, start.ts).
+   */
+  stepMode?: StepMode;
   /** Hand a step (ours, or one the init reported) to whoever shows it. */
   onStep(step: Step): void;
   /** Tell the user something they should know that is not an error. */
@@ -42,6 +48,8 @@ export interface ContextOptions {
   educational: boolean;
   /** How many E's: 2 (-EE) adds raw detail to the narration. */
   explainLevel?: number;
+  /** --step: pause before each kernel step (it implies `educational`). */
+  step?: boolean;
   /** The kernel to use: the real one unless a test passes a fake. */
   kernel?: KernelOps;
   /** Where warnings go; stderr by default. */
@@ -50,8 +58,11 @@ export interface ContextOptions {
 
 export function makeContext(options: ContextOptions): RuntimeContext {
   // The narration's texts are loaded only for -E.
-  const narrator = options.educational
+  const narrator = options.educational || options.step
     ? new (require('../explain/narrator') as typeof import('../explain/narrator')).Narrator(undefined, undefined, options.explainLevel)
+    : undefined;
+  const stepMode = options.step && narrator
+    ? new (require('../explain/step-mode') as typeof import('../explain/step-mode')).StepMode(() => narrator.stepsNarrated + 1)
     : undefined;
   const steps: Step[] = [];
   const onStep = (step: Step) => {
@@ -60,9 +71,10 @@ export function makeContext(options: ContextOptions): RuntimeContext {
   };
   return {
     saveTrace: (dir, command) => saveTrace(dir, command, steps.splice(0)),
-    kernel: observe(options.kernel ?? new LinuxKernel(), 'runtime', onStep),
+    kernel: observe(options.kernel ?? new LinuxKernel(), 'runtime', onStep, stepMode && ((step, args) => stepMode.pause(step, args, process.pid))),
     store: new StateStore(options.root),
     narrator,
+    stepMode,
     onStep,
     warn: options.warn ?? ((message) => writeErr(`nk-runtime: warning: ${message}\n`)),
   };

@@ -73,6 +73,7 @@ export async function create(ctx: RuntimeContext, id: string, options: CreateOpt
   const missing = ungrantable(spec.process?.capabilities);
   if (missing.length) ctx.warn(`create ${id}: config.json: process.capabilities: ${missing.join(', ')} cannot be granted: nk-runtime does not hold ${missing.length === 1 ? 'it' : 'them'} itself (left out)`);
   ctx.narrator?.heading(`nk-runtime create ${id}  (bundle ${bundle}, OCI ${spec.ociVersion})`);
+  if (ctx.stepMode) ctx.narrator?.say('--step: a pause before each kernel step, ours and the init\'s, with what to look at from another terminal.');
 
   const k = ctx.kernel;
   const container = ctx.store.reserve(id);
@@ -116,13 +117,16 @@ export async function create(ctx: RuntimeContext, id: string, options: CreateOpt
     }
     init = helper.child;
     mark('create: init spawned');
-    const connection = new InitConnection(init, helper.socket, ctx.onStep);
+    const connection = new InitConnection(init, helper.socket, ctx.onStep, 'init', ctx.stepMode && ((step, args, pid) => ctx.stepMode!.pause(step, args, pid)));
     state.pid = init.pid;
     state.pidStartTime = processStartTime(init.pid!);
     container.writeConfig(spec);
     container.writeState(state);
     mark('create: config and state written');
     k.because('exec.fifo', 'The fifo `start` will open: until then, the init waits on it.').mkfifo(container.execFifo, 0o600);
+    if (ctx.stepMode) {
+      k.because('--step', 'The way back for `start`: exec.fifo carries the init\'s last steps to it, this one its answers to the init\'s pauses.').mkfifo(container.stepFifo, 0o600);
+    }
 
     // While the init boots, make its cgroup.
     cgroup = openCgroup({ kernel: k, id, cgroupsPath: spec.linux?.cgroupsPath });
@@ -159,6 +163,7 @@ export async function create(ctx: RuntimeContext, id: string, options: CreateOpt
       hookState,
       runtimeHooks,
       noPivot: options.noPivot,
+      step: ctx.stepMode !== undefined,
     });
     if (runtimeHooks) {
       await connection.expect('createRuntime');
@@ -182,6 +187,7 @@ export async function create(ctx: RuntimeContext, id: string, options: CreateOpt
     log.runtime('create %s: ready, init pid %d', id, init.pid);
     if (options.pidFile) writeFileAtomic(path.resolve(options.pidFile), String(init.pid));
     ctx.narrator?.say(`The init (host pid ${init.pid}) now waits on exec.fifo; \`nk-runtime start ${id}\` runs the program.`);
+    if (ctx.stepMode) ctx.narrator?.say(`--step: the init's last steps pause in \`start\` (\`nk-runtime --step start ${id}\`; without --step it runs them at once).`);
     if (ctx.narrator && !options.coverageLater) narrateConfigCoverage(ctx, spec, state);
     return { init, state, terminal, spec };
   } catch (err) {

@@ -77,14 +77,14 @@ export async function exec(ctx: RuntimeContext, id: string, options: ExecOptions
   }
   const { child: helper, socket } = spawned;
   const exited = exitStatusOf(helper);
-  const connection = new InitConnection(helper, socket, ctx.onStep, 'exec helper');
+  const connection = new InitConnection(helper, socket, ctx.onStep, 'exec helper', ctx.stepMode && ((step, args, pid) => ctx.stepMode!.pause(step, args, pid)));
   try {
     const cgroup = state.cgroup ? cgroupFromPlacement(k.because('exec'), state.cgroup) : undefined;
     cgroup?.addProcess(helper.pid, 'early');
     await connection.expect('booted');
     cgroup?.addProcess(helper.pid, 'late');
     const namespaces = (config.linux?.namespaces ?? []).map((n) => n.type).filter((t) => t !== 'pid' && t !== 'user');
-    connection.send({ type: 'exec', containerPid: state.pid!, namespaces, process, seccomp: config.linux?.seccomp, waitForRuntimeExit: options.detach, console: consoleSocket !== undefined });
+    connection.send({ type: 'exec', containerPid: state.pid!, namespaces, process, seccomp: config.linux?.seccomp, waitForRuntimeExit: options.detach, console: consoleSocket !== undefined, step: ctx.stepMode !== undefined });
     if (options.detach) await connection.expect('ready');
     else await connection.execed();
   } catch (err) {

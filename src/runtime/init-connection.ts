@@ -10,7 +10,7 @@ import { UserError } from '../errors';
 import { log } from '../log';
 import type { Child, Step } from '../linux/kernel';
 import { writeFully } from '../output';
-import { MessageDecoder, type Bootstrap, type Continue, type ExecBootstrap, type InitMessage } from './messages';
+import { MessageDecoder, type Bootstrap, type Continue, type ExecBootstrap, type Go, type InitMessage } from './messages';
 
 type Waited = 'booted' | 'ready' | 'createRuntime';
 
@@ -28,7 +28,14 @@ export class InitConnection {
    * `fd` is our end of the socket pair; `what` names the process in errors: "init" or "exec
    * helper".
    */
-  constructor(private readonly child: Child, private fd: number, private readonly onStep: (step: Step) => void, private readonly what = 'init') {
+  constructor(
+    private readonly child: Child,
+    private fd: number,
+    private readonly onStep: (step: Step) => void,
+    private readonly what = 'init',
+    /** --step: shows a step the process is about to make and waits for the user (StepMode.pause). */
+    private readonly pause?: (step: Step, args: readonly unknown[], hostPid: number) => void,
+  ) {
     // How it ended, for the error when it dies without a word.
     this.exit = child.exited.then(({ code, signal }) => (signal ? `killed by ${signal}` : `exit code ${code}`));
   }
@@ -52,7 +59,7 @@ export class InitConnection {
     throw await this.diedSilently();
   }
 
-  send(message: Bootstrap | ExecBootstrap | Continue): void {
+  send(message: Bootstrap | ExecBootstrap | Continue | Go): void {
     writeFully(this.fd, JSON.stringify(message) + '\n');
   }
 
@@ -76,8 +83,18 @@ export class InitConnection {
     for (;;) {
       const message = this.queue.shift();
       if (message) {
-        log.init('%s %o', message.type, message.type === 'step' ? message.step.text : message);
+        log.init('%s %o', message.type, message.type === 'step' || message.type === 'before' ? message.step.text : message);
         if (message.type === 'error') throw new UserError(message.message, message.hint, message.failed);
+        if (message.type === 'before') {
+          // --step: the process waits for our word before it makes this call.
+          this.pause?.(message.step, message.args, this.child.pid);
+          try {
+            this.send({ type: 'go' });
+          } catch {
+            // it has died meanwhile: the next read says so
+          }
+          continue;
+        }
         if (message.type !== 'step') return message;
         this.onStep(message.step);
         this.execving = message.step.call === 'execve';

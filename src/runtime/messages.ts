@@ -32,11 +32,22 @@ export interface Bootstrap {
   runtimeHooks?: boolean;
   /** --no-pivot: MS_MOVE and chroot instead of pivot_root (rootfs.ts moveToRootfs). */
   noPivot?: boolean;
+  /**
+   * --step: before each kernel call, send "before" and wait for "go". During create the answers
+   * come over the sync socket; during start, through step.fifo in the state dir (exec.fifo only
+   * goes from the init to `start`).
+   */
+  step?: boolean;
 }
 
 /** Runtime -> init: the createRuntime hooks have run; go on. */
 export interface Continue {
   type: 'continue';
+}
+
+/** Runtime -> init (--step): the user has seen the step announced by "before"; make it. */
+export interface Go {
+  type: 'go';
 }
 
 /**
@@ -61,6 +72,8 @@ export interface ExecBootstrap {
   waitForRuntimeExit: boolean;
   /** A terminal: the console socket is the helper's fd 4 (see Bootstrap.console). */
   console?: boolean;
+  /** --step, as Bootstrap.step; over the sync socket only. */
+  step?: boolean;
 }
 
 export type InitMessage =
@@ -68,6 +81,12 @@ export type InitMessage =
   | { type: 'booted' }
   /** One kernel call made by the init. */
   | { type: 'step'; step: Step }
+  /**
+   * --step: the init is about to make this call (no result yet) and waits for "go". Its arguments
+   * are there as far as JSON carries them (strings, numbers; null for the rest): they name the
+   * files to look at.
+   */
+  | { type: 'before'; step: Step; args: (string | number | null)[] }
   /** Create's part is done: the init blocks on exec.fifo until `start`. */
   | { type: 'ready' }
   /** The namespaces and mounts exist: the runtime runs the createRuntime hooks now, then says continue. */

@@ -14,6 +14,7 @@ import { mark } from '../log';
 import { hookState, runHooks } from './hooks';
 import { MessageDecoder, type InitMessage } from './messages';
 import { deriveStatus, initAlive } from './status';
+import { sleepSync, writeFully } from '../output';
 import type { SavedState } from './state-store';
 
 export async function start(ctx: RuntimeContext, id: string): Promise<void> {
@@ -32,19 +33,35 @@ export async function start(ctx: RuntimeContext, id: string): Promise<void> {
     mark('start: exec.fifo opened');
     // Opened: the init is past its wait. Without the fifo the status reads `running`.
     fs.unlinkSync(container.execFifo);
+    // Made by `create --step`: the init pauses before each of its last steps until we answer.
+    const answers = fs.existsSync(container.stepFifo) ? openStepFifo(container.stepFifo, state) : undefined;
 
     const decoder = new MessageDecoder<InitMessage>();
     let error: InitMessage | undefined;
     // Plain blocking reads: the init writes its last steps and then execs, which closes its end.
     const buffer = Buffer.alloc(65536);
-    for (let n; (n = fs.readSync(fifo.fd, buffer)) > 0; ) {
-      for (const message of decoder.push(buffer.subarray(0, n))) {
-        if (message.type === 'step') ctx.onStep(message.step);
-        if (message.type === 'error') error = message;
+    try {
+      for (let n; (n = fs.readSync(fifo.fd, buffer)) > 0; ) {
+        for (const message of decoder.push(buffer.subarray(0, n))) {
+          if (message.type === 'step') ctx.onStep(message.step);
+          if (message.type === 'error') error = message;
+          if (message.type === 'before' && answers !== undefined) {
+            // Without --step here, the init goes on at once.
+            ctx.stepMode?.pause(message.step, message.args, state.pid!);
+            try {
+              writeFully(answers, JSON.stringify({ type: 'go' }) + '\n');
+            } catch {
+              // the init has died meanwhile: its end of exec.fifo closes, and the loop ends
+            }
+          }
+        }
       }
+    } finally {
+      // q at a pause: the init reads the end of step.fifo and exits; `delete` removes the container.
+      if (answers !== undefined) fs.closeSync(answers);
+      await fifo.close();
     }
     mark('start: end of exec.fifo (execve done)');
-    await fifo.close();
     if (error && error.type === 'error') {
       throw new UserError(`the container's program did not start: ${error.message}`, error.hint, error.failed);
     }
@@ -97,6 +114,26 @@ function openWhileInitLives(fifo: string, state: SavedState, id: string): Promis
       (err) => (done(), reject(err)),
     );
   });
+}
+
+/**
+ * --step: open step.fifo for writing once the init has opened it for reading, which it does just
+ * after exec.fifo. Without a reader a non-blocking open fails with ENXIO (man 7 fifo), so nothing
+ * blocks if the init dies first; it is then no longer there to answer, and its error comes through
+ * exec.fifo. The fifo is unlinked at once, as exec.fifo is.
+ */
+function openStepFifo(file: string, state: SavedState): number | undefined {
+  for (;;) {
+    try {
+      const fd = fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK);
+      fs.unlinkSync(file);
+      return fd;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENXIO') throw err;
+      if (!initAlive(state)) return undefined;
+      sleepSync(2);
+    }
+  }
 }
 
 /** Open the fifo's write end without blocking and close it again: a blocked reader returns. */

@@ -57,6 +57,10 @@ export class ContainerDir {
   get execFifo(): string {
     return path.join(this.dir, 'exec.fifo');
   }
+  /** --step: `start` answers the init's pauses through it (made by `create --step` only). */
+  get stepFifo(): string {
+    return path.join(this.dir, 'step.fifo');
+  }
 
   /** The container's directory is there (its state.json may not be yet: see readState). */
   exists(): boolean {

@@ -8,7 +8,7 @@ import { parseHot } from '../../src/cli/argv';
 import { commands } from '../../src/cli/commands';
 import { DEFAULT_ROOT } from '../../src/runtime/state-store';
 
-const FIELDS = ['root', 'educational', 'debug', 'log', 'logFormat', 'container-id', 'bundle', 'pid-file', 'detach', 'force', 'all', 'signal', 'process', 'cwd', 'env', 'user', 'tty', 'command', 'timeout', 'timeout-grace', 'result'];
+const FIELDS = ['root', 'educational', 'debug', 'step', 'log', 'logFormat', 'container-id', 'bundle', 'pid-file', 'detach', 'force', 'all', 'signal', 'process', 'cwd', 'env', 'user', 'tty', 'command', 'timeout', 'timeout-grace', 'result'];
 
 /** What yargs hands the handler, with the global options of src/cli/main.ts. */
 function viaYargs(argv: string[]): Record<string, unknown> {
@@ -17,6 +17,7 @@ function viaYargs(argv: string[]): Record<string, unknown> {
     .option('root', { type: 'string', default: DEFAULT_ROOT, global: true })
     .option('educational', { alias: 'E', type: 'count', global: true })
     .option('debug', { type: 'boolean', default: false, global: true })
+    .option('step', { type: 'boolean', default: false, global: true })
     .option('log', { type: 'string', global: true })
     .option('log-format', { type: 'string', choices: ['text', 'json'], default: 'text', global: true })
     .option('systemd-cgroup', { type: 'boolean', default: false, hidden: true, global: true })
@@ -44,6 +45,9 @@ const HOT = [
   // by hand, and scripts/bench.sh
   '-E run --bundle bundle demo',
   '-EE --debug run -b bundle -d demo',
+  '--step create --bundle bundle demo',
+  'start demo --step',
+  '--step -E run demo',
   'run demo -E',
   'run --timeout 10s --bundle b demo',
   'run --timeout=500ms --timeout-grace 1s demo',
@@ -74,7 +78,7 @@ for (const line of HOT) {
 const LEFT_TO_YARGS = [
   '', '--help', 'create --help', '--version', 'list', 'spec', 'run', 'start', 'start a b', 'kill a b c',
   'state --bogus c1', 'create --bundle', 'create --bundle --pid-file p c1', '--log-format xml start c1',
-  '--root a --root b start c1', 'delete --force=true c1', 'start -- c1', 'stat c1',
+  '--root a --root b start c1', 'delete --force=true c1', '--step=true start c1', 'start -- c1', 'stat c1',
 ];
 for (const line of LEFT_TO_YARGS) t.equal(parseHot(line ? line.split(' ') : []), undefined, `left to yargs: "${line}"`);
 

@@ -107,7 +107,7 @@ t.test('broken JSON text: parsed, or one UserError saying where', async (t) => {
 
 t.test('command lines: the hot parser reads them or hands them to yargs; it never throws', async (t) => {
   const token = fc.oneof(
-    fc.constantFrom('create', 'start', 'run', 'state', 'kill', 'delete', 'exec', 'list', '--bundle', '-b', '--root', '--pid-file', '--console-socket', '--preserve-fds', '--force', '-f', '--all', '-E', '-EE', '--log', '--log-format', '--log-format=json', '--detach', '-d', '--tty', '-t', '--', '-', 'KILL', '9', 'SIGTERM'),
+    fc.constantFrom('create', 'start', 'run', 'state', 'kill', 'delete', 'exec', 'list', '--bundle', '-b', '--root', '--pid-file', '--console-socket', '--preserve-fds', '--force', '-f', '--all', '-E', '-EE', '--step', '--log', '--log-format', '--log-format=json', '--detach', '-d', '--tty', '-t', '--', '-', 'KILL', '9', 'SIGTERM'),
     fc.string({ maxLength: 12 }),
   );
   fc.assert(

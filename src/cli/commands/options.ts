@@ -8,7 +8,8 @@ export type Args<T> = GlobalOptions & T;
 
 /** The runtime context for a command, from the global options. */
 export function contextFor(args: GlobalOptions): RuntimeContext {
-  return makeContext({ root: args.root, educational: args.educational > 0, explainLevel: args.educational, warn: (message) => warn(args, message) });
+  // --step implies -E: a pause shows the step, the narration its result.
+  return makeContext({ root: args.root, educational: args.educational > 0 || args.step === true, explainLevel: Math.max(args.educational, args.step ? 1 : 0), step: args.step, warn: (message) => warn(args, message) });
 }
 
 export function withId<T>(y: Argv<T>) {
