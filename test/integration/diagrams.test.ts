@@ -1,0 +1,72 @@
+/**
+ * docs/commands.md's sequence diagrams are drawn from real traces by scripts/gen-diagrams.sh.
+ * This draws them again, into a copy of the page, and fails when they differ from the committed
+ * ones: the page must show what the code does.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import t from 'tap';
+import { CLEAN_ENV, REPO, skipReason } from './harness';
+
+const skip = skipReason();
+if (skip) t.plan(0, skip);
+
+const PAGE = path.join(REPO, 'docs', 'commands.md');
+const REGENERATE = 'sudo ./scripts/gen-diagrams.sh, then commit docs/commands.md';
+
+/** The diagrams depend on the host's cgroups (one mkdir per v1 hierarchy): the page says which it was made on. */
+function madeOn(page: string): string | undefined {
+  return /<!-- diagrams made on: (.*) -->/.exec(page)?.[1];
+}
+
+/** Mermaid's sequenceDiagram statements we emit: participants, messages, notes, loop ... end. */
+function mermaidProblems(diagram: string): string[] {
+  const problems: string[] = [];
+  const lines = diagram.trimEnd().split('\n');
+  if (lines[0] !== 'sequenceDiagram') problems.push('first line must be sequenceDiagram');
+  const participants = new Set<string>();
+  let depth = 0;
+  for (const line of lines.slice(1)) {
+    let m;
+    if ((m = /^ {4}participant (\w+)$/.exec(line))) participants.add(m[1]);
+    else if ((m = /^ {4}(?: {4})?(\w+)(-->>|->>)(\w+): (.+)$/.exec(line))) {
+      if (!participants.has(m[1]) || !participants.has(m[3])) problems.push(`undeclared participant: ${line}`);
+      if (/[;#]/.test(m[4])) problems.push(`';' or '#' in a message: ${line}`);
+    } else if (/^ {4}Note over \w+,\w+: [^;#]+$/.test(line)) continue;
+    else if (/^ {4}loop [^;#]+$/.test(line)) depth++;
+    else if (line === '    end' && depth > 0) depth--;
+    else problems.push(`not a statement: ${JSON.stringify(line)}`);
+  }
+  if (depth !== 0) problems.push('a loop without its end');
+  return problems;
+}
+
+t.test('the diagrams in docs/commands.md are what the commands do today', async (t) => {
+  const committed = fs.readFileSync(PAGE, 'utf8');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nk-diagrams-test-'));
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const copy = path.join(dir, 'commands.md');
+  fs.writeFileSync(copy, committed);
+  // Through env -i, as the harness starts the CLI: tap's hook must not get into the runtime.
+  const env = Object.entries(CLEAN_ENV).map(([k, v]) => `${k}=${v}`);
+  const r = spawnSync('/usr/bin/env', ['-i', ...env, process.execPath, path.join(REPO, 'lib', 'tools', 'gen-diagrams.js'), '--out', copy], { encoding: 'utf8', timeout: 120_000 });
+  t.equal(r.status, 0, `gen-diagrams ran: ${r.stderr}`);
+  const redrawn = fs.readFileSync(copy, 'utf8');
+  const diagrams = [...redrawn.matchAll(/<!-- diagram (\w+) -->\n```mermaid\n([\s\S]*?)```\n<!-- end diagram -->/g)];
+  t.same(diagrams.map((d) => d[1]), ['create', 'start', 'exec', 'pause', 'resume', 'kill', 'delete', 'run'], 'a diagram for each command');
+  for (const [, name, diagram] of diagrams) t.same(mermaidProblems(diagram), [], `${name}: Mermaid accepts it`);
+  t.ok(mermaidProblems('sequenceDiagram\n    participant a\n    loop 2 times\n    a->>b: x\n').length === 2, 'the checker rejects an undeclared participant and a loop without end');
+  if (madeOn(committed) !== madeOn(redrawn)) {
+    t.skip(`the page was drawn on ${madeOn(committed)}, this host is ${madeOn(redrawn)}: the cgroup steps differ`);
+    return;
+  }
+  // One assertion per diagram, so that the failure names the command whose steps changed.
+  const before = new Map([...committed.matchAll(/<!-- diagram (\w+) -->\n([\s\S]*?)<!-- end diagram -->/g)].map((m) => [m[1], m[2]]));
+  for (const [whole, name] of diagrams) {
+    const now = whole.replace(/^<!-- diagram \w+ -->\n/, '').replace(/<!-- end diagram -->$/, '');
+    t.equal(now, before.get(name), `docs/commands.md: the ${name} diagram no longer matches the code; redraw it: ${REGENERATE}`);
+  }
+  t.equal(redrawn, committed, `docs/commands.md is as gen-diagrams draws it (${REGENERATE})`);
+});
