@@ -10,7 +10,9 @@ import { spawnSync } from 'node:child_process';
 import t from 'tap';
 import { CLEAN_ENV, REPO, skipReason } from './harness';
 
-const skip = skipReason();
+// The diagrams are of the Node build (gen-diagrams always runs bin/nk-runtime): `make test`'s
+// second pass, with NK_RUNTIME_BIN=dist/nk-runtime, has nothing new to check here.
+const skip = skipReason() ?? (process.env.NK_RUNTIME_BIN ? 'the diagrams are drawn from the Node build, checked without NK_RUNTIME_BIN' : undefined);
 if (skip) t.plan(0, skip);
 
 const PAGE = path.join(REPO, 'docs', 'commands.md');
