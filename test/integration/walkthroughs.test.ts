@@ -60,7 +60,7 @@ function workspace(): { dir: string; root: string; env: string[] } {
   fs.symlinkSync(SAMPLE_ROOTFS, path.join(dir, 'bundle', 'rootfs'));
   const wrapper = path.join(dir, 'bin', 'nk-runtime');
   fs.writeFileSync(wrapper, `#!/bin/sh\nexec '${BIN}' --root '${root}' "$@"\n`, { mode: 0o755 });
-  const vars = { ...CLEAN_ENV, PATH: `${path.join(dir, 'bin')}:${CLEAN_ENV.PATH ?? '/usr/bin:/bin'}`, HOME: path.join(dir, 'home'), TMPDIR: path.join(dir, 'tmp'), NO_COLOR: '1', REPO };
+  const vars = { ...CLEAN_ENV, PATH: `${path.join(dir, 'bin')}:${CLEAN_ENV.PATH ?? '/usr/bin:/bin'}`, HOME: path.join(dir, 'home'), TMPDIR: path.join(dir, 'tmp'), NO_COLOR: '1' };
   return { dir, root, env: Object.entries(vars).map(([k, v]) => `${k}=${v}`) };
 }
 
