@@ -46,3 +46,11 @@ t.test('normalize: strings and patterns, in texts, results and command lines', a
   t.equal(s.type === 'step' && s.text, 'posix_spawn("$REPO/lib/init/main.js")');
   t.equal(s.type === 'step' && s.result, 'pid $INIT');
 });
+
+t.test('withDiagrams: redraws each marked block, keeps the rest, refuses a page without the block', async (t) => {
+  const { withDiagrams } = await import('../../src/tools/gen-diagrams');
+  const page = 'intro\n<!-- diagrams made on: old -->\n<!-- diagram kill -->\nstale\n<!-- end diagram -->\nafter\n';
+  const out = withDiagrams(page, new Map([['kill', 'sequenceDiagram\n']]));
+  t.match(out, /^intro\n<!-- diagrams made on: cgroup v[12].* -->\n<!-- diagram kill -->\n```mermaid\nsequenceDiagram\n```\n<!-- end diagram -->\nafter\n$/);
+  t.throws(() => withDiagrams(page, new Map([['start', 'x\n']])), /no <!-- diagram start --> block/);
+});
