@@ -30,7 +30,7 @@ export function traceText(lines: TraceLine[]): string {
 }
 
 /** Mermaid's message text ends at a newline or ';', and '#' starts an entity: keep them out. */
-function mermaidText(text: string): string {
+export function mermaidText(text: string): string {
   return text.replace(/[\r\n]+/g, ' ').replace(/;/g, ',').replace(/#/g, 'no. ').replace(/"/g, "'").slice(0, 160);
 }
 

@@ -20,6 +20,10 @@ function saveTrace(dir: string, command: string, steps: Step[]): void {
   } catch {
     // the container is gone (delete), or its dir cannot be written: the trace is a help, not a duty
   }
+  // NK_TRACE_FILE: a copy that outlives the container (delete's steps, run's whole life), for
+  // scripts/gen-diagrams.sh, which draws docs/commands.md's diagrams from real traces.
+  const copy = process.env.NK_TRACE_FILE;
+  if (copy) fs.appendFileSync(copy, lines, { mode: 0o600 });
 }
 
 export interface RuntimeContext {

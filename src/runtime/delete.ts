@@ -44,6 +44,8 @@ export async function deleteContainer(ctx: RuntimeContext, id: string, force: bo
   } finally {
     unlock();
   }
+  // The container's trace.jsonl is gone with its dir: only NK_TRACE_FILE's copy keeps these steps.
+  if (process.env.NK_TRACE_FILE) ctx.saveTrace(container.dir, `delete ${id}`);
 }
 
 /** SIGKILL the init and everything in the cgroup, then wait until they are gone (at most 10 s). */

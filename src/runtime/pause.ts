@@ -20,6 +20,7 @@ export function pause(ctx: RuntimeContext, id: string): void {
     if (!state.cgroup) throw new UserError(`cannot pause container ${id}: it has no cgroup recorded`);
     ctx.narrator?.heading(`nk-runtime pause ${id}`);
     freeze(ctx.kernel, state.cgroup, 'pause');
+    ctx.saveTrace(container.dir, `pause ${id}`);
   } finally {
     unlock();
   }
@@ -34,6 +35,7 @@ export function resume(ctx: RuntimeContext, id: string): void {
     if (status !== 'paused') throw new UserError(`cannot resume container ${id}: it is ${status}, not paused`);
     ctx.narrator?.heading(`nk-runtime resume ${id}`);
     thaw(ctx.kernel, state.cgroup!, 'resume');
+    ctx.saveTrace(container.dir, `resume ${id}`);
   } finally {
     unlock();
   }

@@ -8,7 +8,7 @@ import { contextFor, withId, type Args } from './options';
 
 export const traceCommand = {
   command: 'trace <container-id>',
-  describe: "the container's life so far: every kernel call of create, start, exec and kill, in order",
+  describe: "the container's life so far: every kernel call of create, start, exec, pause, resume and kill, in order",
   builder: (y: Argv) =>
     withId(y).option('format', { type: 'string', choices: ['text', 'json', 'mermaid'], default: 'text', describe: 'a timeline, JSON lines, or a Mermaid sequence diagram' }),
   handler: (args: Args<{ 'container-id': string; format: string }>) =>
