@@ -1,6 +1,7 @@
 /** Every container keeps its steps: `nk-runtime trace ID` shows create, start, exec and kill. */
 import t from 'tap';
 import { Sandbox, skipReason } from './harness';
+import { mermaidErrors } from '../tools/mermaid';
 
 const skip = skipReason();
 if (skip) t.plan(0, skip);
@@ -37,6 +38,7 @@ t.test('trace: the whole life so far, from the runtime and the init, in order, i
   const mermaid = box.run(['trace', '--format', 'mermaid', c]);
   t.match(mermaid.stdout, /^sequenceDiagram\n/);
   t.match(mermaid.stdout, /init->>kernel: pivot_root\('\.', '\.'\)/);
+  t.same(mermaidErrors([mermaid.stdout]), [null], "Mermaid's own parser accepts the container's whole life");
   t.equal(box.run(['delete', '--force', c]).status, 0);
   t.match(box.run(['trace', c]).stderr, `container ${c} does not exist`, 'the trace goes with the container');
 });

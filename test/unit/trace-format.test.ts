@@ -1,5 +1,6 @@
-/** `nk-runtime trace`: the timeline, and a Mermaid diagram a strict checker accepts. */
+/** `nk-runtime trace`: the timeline, and a Mermaid diagram that Mermaid's parser and a strict checker accept. */
 import t from 'tap';
+import { mermaidErrors } from '../tools/mermaid';
 import { parseTrace, traceMermaid, traceText, type TraceLine } from '../../src/explain/trace-format';
 
 const LINES: TraceLine[] = [
@@ -55,4 +56,7 @@ t.test('mermaid: a sequence diagram the checker accepts, failures answered back'
   t.match(diagram, 'kernel-->>exec: fd 5');
   t.notMatch(diagram, /x;y|#z/, "';' and '#' are kept out of messages");
   t.ok(checkMermaid('sequenceDiagram\n    participant a\n    a->>b: x\n').length > 0, 'the checker does reject an undeclared participant');
+  const [real, broken] = mermaidErrors([diagram, 'sequenceDiagram\n    participant a\n    a->>: x\n']);
+  t.equal(real, null, "Mermaid's own parser accepts the diagram");
+  t.match(broken, /Parse error/, "and Mermaid's parser does reject a broken one");
 });
