@@ -14,7 +14,7 @@ import { PR, RLIMIT } from '../linux/constants';
 import type { Kernel } from '../linux/kernel';
 import type { Personality, Spec } from '../oci/spec';
 import { attachTerminal } from './terminal';
-import { assertOnProcfs } from './paths';
+import { assertOnProcfs, resolveInRoot } from './paths';
 import { afterUserChange, beforeUserChange } from './capabilities';
 import { installSeccomp, type PreparedSeccomp } from './seccomp';
 
@@ -28,8 +28,10 @@ export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/
  * Find process.args[0] inside the container (we are after pivot_root, so `/` is the rootfs),
  * through the PATH of process.env as a shell would. Called during create, so that a program
  * that is missing or not executable fails `create`, not a later `start` nobody watches.
+ * `root` is where that `/` is on disk: "/" in the init; the rootfs's host path in a dry run,
+ * which never switched roots (each path is then resolved as inside it, symlinks included).
  */
-export function findProgram(spec: Pick<Spec, 'process'>): string {
+export function findProgram(spec: Pick<Spec, 'process'>, root = '/'): string {
   const name = spec.process!.args![0];
   const env = spec.process!.env ?? [];
   const candidates = name.includes('/')
@@ -41,7 +43,7 @@ export function findProgram(spec: Pick<Spec, 'process'>): string {
   for (const candidate of candidates) {
     let stat: fs.Stats;
     try {
-      stat = fs.statSync(candidate);
+      stat = fs.statSync(root === '/' ? candidate : resolveInRoot(root, candidate));
     } catch {
       continue;
     }

@@ -19,13 +19,13 @@ import type { Mount, Spec } from '../oci/spec';
 import type { Bootstrap } from '../runtime/messages';
 import { parseMountOptions } from './mount-options';
 import { resolveInRoot } from './paths';
-import { mountNamespaceInode } from './namespaces';
 import { mountCgroupFs } from './cgroup-mount';
 import { createConfigDevices, createDefaultDevices, createDevSymlinks } from './devices';
+import { OWN_VIEW, type InitView } from './view';
 
 /** Steps 1-4: everything that happens with the host's `/` still visible. */
-export function prepareRootfs(k: Kernel, spec: Spec, boot: Bootstrap): void {
-  assertOwnMountNamespace(boot);
+export function prepareRootfs(k: Kernel, spec: Spec, boot: Bootstrap, view: Pick<InitView, 'mountNamespaceInode'> = OWN_VIEW): void {
+  assertOwnMountNamespace(boot, view);
   makeMountsPrivate(k, spec);
   const rootfs = boot.rootfs;
   k.because('root.path', 'pivot_root(2) needs the new root to be a mount point: a bind mount of the rootfs onto itself makes it one.').mount(
@@ -56,8 +56,8 @@ export function prepareRootfs(k: Kernel, spec: Spec, boot: Bootstrap): void {
  * namespace and disastrous in the host's (pivot_root there would change the root of every
  * process). Prove we are elsewhere before touching anything.
  */
-export function assertOwnMountNamespace(boot: Bootstrap): void {
-  if (mountNamespaceInode() === boot.hostMountNs) {
+export function assertOwnMountNamespace(boot: Bootstrap, view: Pick<InitView, 'mountNamespaceInode'> = OWN_VIEW): void {
+  if (view.mountNamespaceInode() === boot.hostMountNs) {
     throw new UserError(
       'refusing to set up the rootfs: the init is still in the host\'s mount namespace',
       'the config must ask for a new mount namespace (linux.namespaces: {"type": "mount"})',

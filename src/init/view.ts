@@ -1,0 +1,16 @@
+/**
+ * What the init's steps read of their own process outside the kernel layer, where the answer
+ * depends on which process reads it: its mount namespace, and where its "/" is once the root has
+ * been switched. The init reads its own (OWN_VIEW). A dry run (src/runtime/dry-run.ts) walks the
+ * same steps inside the runtime's process, which never moved: it answers as the init would.
+ */
+import { mountNamespaceInode } from './namespaces';
+
+export interface InitView {
+  /** The inode of this process's mount namespace (/proc/self/ns/mnt), checked by the guard in rootfs.ts. */
+  mountNamespaceInode(): number;
+  /** Where the container's "/" is on disk for plain reads after pivot_root (finding the program): "/" in the init. */
+  root: string;
+}
+
+export const OWN_VIEW: InitView = { mountNamespaceInode: () => mountNamespaceInode(), root: '/' };
