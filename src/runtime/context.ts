@@ -2,7 +2,8 @@
  * What every command of the runtime works with: the kernel (observed, so each call is a Step),
  * the state store, and, with -E, the narrator that prints the steps as they happen.
  */
-import { observe, type Kernel, type KernelOps, type Step } from '../linux/kernel';
+import { observe, type Child, type Kernel, type KernelOps, type Step } from '../linux/kernel';
+import type { InitConnection } from './init-connection';
 import { LinuxKernel } from '../linux/linux-kernel';
 import type { Narrator } from '../explain/narrator';
 import { StateStore } from './state-store';
@@ -21,8 +22,18 @@ function saveTrace(dir: string, command: string, steps: Step[]): void {
   }
 }
 
+/** The runtime's end of a helper's sync socket: what create and exec use of InitConnection. */
+export type HelperConnection = Pick<InitConnection, 'expect' | 'execed' | 'send' | 'letGo' | 'release'>;
+
 export interface RuntimeContext {
   kernel: Kernel;
+  /** --dry-run: the kernel records and changes nothing, and so does the store (dry-run.ts). */
+  dryRun?: boolean;
+  /**
+   * Talk to a helper we spawned (the init, an exec helper; `what` names it in errors) over its
+   * sync socket, whose other end is its fd 3. A dry run answers in this process instead.
+   */
+  connect(child: Child, socket: number, what?: string): HelperConnection;
   store: StateStore;
   /** Present with -E. */
   narrator?: Narrator;
@@ -64,6 +75,7 @@ export function makeContext(options: ContextOptions): RuntimeContext {
     store: new StateStore(options.root),
     narrator,
     onStep,
+    connect: (child, socket, what) => new (require('./init-connection') as typeof import('./init-connection')).InitConnection(child, socket, onStep, what),
     warn: options.warn ?? ((message) => writeErr(`nk-runtime: warning: ${message}\n`)),
   };
 }

@@ -22,14 +22,13 @@ import type { Spec, State } from '../oci/spec';
 import { hasRuntimeHooks, runHooks } from './hooks';
 import { validateContainerId } from './container-id';
 import type { RuntimeContext } from './context';
-import { InitConnection } from './init-connection';
 import { spawnHelper, type PidNamespaceTarget } from './spawn-init';
 import { mountNamespaceInode } from '../init/namespaces';
 import { checkSupported } from './requirements';
 import { notApplied } from './not-applied';
 import { ungrantable } from '../linux/capabilities';
 import { processStartTime } from './status';
-import { writeFileAtomic, type ContainerDir, type SavedState } from './state-store';
+import type { ContainerDir, SavedState } from './state-store';
 
 export interface CreateOptions {
   bundle: string;
@@ -112,7 +111,7 @@ export async function create(ctx: RuntimeContext, id: string, options: CreateOpt
     }
     init = helper.child;
     mark('create: init spawned');
-    const connection = new InitConnection(init, helper.socket, ctx.onStep);
+    const connection = ctx.connect(init, helper.socket);
     state.pid = init.pid;
     state.pidStartTime = processStartTime(init.pid!);
     container.writeConfig(spec);
@@ -179,7 +178,7 @@ export async function create(ctx: RuntimeContext, id: string, options: CreateOpt
     mark('create: done');
     ctx.saveTrace(container.dir, `create ${id}`);
     log.runtime('create %s: ready, init pid %d', id, init.pid);
-    if (options.pidFile) writeFileAtomic(path.resolve(options.pidFile), String(init.pid));
+    if (options.pidFile) ctx.store.writePidFile(path.resolve(options.pidFile), init.pid);
     ctx.narrator?.say(`The init (host pid ${init.pid}) now waits on exec.fifo; \`nk-runtime start ${id}\` runs the program.`);
     return { init, state, terminal };
   } catch (err) {
