@@ -96,6 +96,11 @@ export async function exec(ctx: RuntimeContext, id: string, options: ExecOptions
   if (options.pidFile) ctx.store.writePidFile(path.resolve(options.pidFile), helper.pid);
   const terminal = ourConsoleEnd === undefined ? undefined : k.because('process.terminal').receiveFd(ourConsoleEnd);
   ctx.saveTrace(container.dir, `exec ${id} ${process.args?.join(' ') ?? ''}`.trim());
+  if (ctx.dryRun) {
+    // Nothing was started (dry-run.ts): nothing to wait for, and no terminal to show.
+    ctx.narrator?.say(options.detach ? 'exec --detach would exit here; the command runs once it has.' : 'exec would now wait for the command (passing on the signals it gets) and exit with its status.');
+    return 0;
+  }
   if (options.detach) {
     // Exit without closing the socket ourselves: the helper runs the command once the kernel
     // closes it, as this process ends (see ExecBootstrap.waitForRuntimeExit).
