@@ -55,6 +55,8 @@ export interface ContextOptions {
   explainLevel?: number;
   /** The kernel to use: the real one unless a test passes a fake. */
   kernel?: KernelOps;
+  /** Where the narration goes (without colour); stderr by default. */
+  write?: (text: string) => void;
   /** Where warnings go; stderr by default. */
   warn?: (message: string) => void;
 }
@@ -62,7 +64,7 @@ export interface ContextOptions {
 export function makeContext(options: ContextOptions): RuntimeContext {
   // The narration's texts are loaded only for -E.
   const narrator = options.educational
-    ? new (require('../explain/narrator') as typeof import('../explain/narrator')).Narrator(undefined, undefined, options.explainLevel)
+    ? new (require('../explain/narrator') as typeof import('../explain/narrator')).Narrator(options.write, options.write ? false : undefined, options.explainLevel)
     : undefined;
   const steps: Step[] = [];
   const onStep = (step: Step) => {

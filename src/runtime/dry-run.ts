@@ -96,11 +96,7 @@ class DryRun {
 
   constructor(options: DryRunOptions, command: string, id: string) {
     this.fake = options.kernel ?? new FakeKernel();
-    const base = makeContext({ root: options.root, educational: true, explainLevel: Math.max(1, options.explainLevel), kernel: this.fake.ops, warn: options.warn });
-    if (options.write) {
-      const { Narrator } = require('../explain/narrator') as typeof import('../explain/narrator');
-      base.narrator = new Narrator(options.write, false, Math.max(1, options.explainLevel));
-    }
+    const base = makeContext({ root: options.root, educational: true, explainLevel: Math.max(1, options.explainLevel), kernel: this.fake.ops, warn: options.warn, write: options.write });
     this.narrator = base.narrator!;
     // The command's own heading comes after its checks, as with -E: a config error reads the
     // same as a real command's. The dry run's banner goes just before it.
