@@ -15,6 +15,7 @@ import type { Kernel } from '../linux/kernel';
 import type { Personality, Spec } from '../oci/spec';
 import { attachTerminal } from './terminal';
 import { assertOnProcfs, resolveInRoot } from './paths';
+import { readProc, STATUS_STAND_IN } from '../linux/proc';
 import { afterUserChange, beforeUserChange } from './capabilities';
 import { installSeccomp, type PreparedSeccomp } from './seccomp';
 
@@ -142,7 +143,7 @@ function rlimitValue(value: number): bigint {
  * change them (EINVAL).
  */
 function ignoredSignals(): number[] {
-  const line = fs.readFileSync('/proc/self/status', 'utf8').split('\n').find((l) => l.startsWith('SigIgn:'));
+  const line = readProc('/proc/self/status', () => STATUS_STAND_IN).split('\n').find((l) => l.startsWith('SigIgn:'));
   const mask = BigInt('0x' + (line?.split(/\s+/)[1] ?? '0'));
   const signals: number[] = [];
   for (let n = 1; n <= 31; n++) if ((mask >> BigInt(n - 1)) & 1n) signals.push(n);

@@ -15,6 +15,9 @@
  * (a cgroup not made is answered by its parent: cgroups/files.ts). What the init would read of
  * its own process (its mount namespace after unshare, its "/" after pivot_root) is answered as
  * it would be (init/view.ts). Pids and fds in the narration are the fake kernel's, pretend ones.
+ * On a machine without /proc (macOS), the reads of /proc and of cgroup files are answered by
+ * stand-ins, as a pure cgroup v2 Linux host would answer, and the narration names them
+ * (linux/proc.ts).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -29,6 +32,7 @@ import { execInContainer } from '../init/join';
 import { mountNamespaceInode } from '../init/namespaces';
 import { prepareSeccomp, type PreparedSeccomp } from '../init/seccomp';
 import type { InitView } from '../init/view';
+import { standIns } from '../linux/proc';
 import { makeContext, type HelperConnection, type RuntimeContext } from './context';
 import { create, type CreateOptions } from './create';
 import { exec, type ExecOptions } from './exec';
@@ -61,7 +65,7 @@ export async function dryRunCreate(options: DryRunOptions, command: 'create' | '
         : `run would now wait for the program (passing on the signals it gets), then delete ${id}: rmdir of the cgroup directories create made, and rm -rf of its state dir.`,
     );
   }
-  dry.say('Dry run: nothing was changed.');
+  dry.finish();
   return 0;
 }
 
@@ -80,7 +84,7 @@ export async function dryRunExec(options: DryRunOptions, id: string, execOptions
   }
   dry.execRoot = state.rootfs;
   const status = await exec(dry.ctx, id, execOptions);
-  dry.say('Dry run: nothing was changed.');
+  dry.finish();
   return status;
 }
 
@@ -95,6 +99,7 @@ class DryRun {
   execRoot?: string;
 
   constructor(options: DryRunOptions, command: string, id: string) {
+    standIns.length = 0;
     this.fake = options.kernel ?? new FakeKernel();
     const base = makeContext({ root: options.root, educational: true, explainLevel: Math.max(1, options.explainLevel), kernel: this.fake.ops, warn: options.warn, write: options.write });
     this.narrator = base.narrator!;
@@ -134,6 +139,11 @@ class DryRun {
 
   heading(text: string): void {
     this.narrator.heading(text);
+  }
+  /** The last words: what was stood in for, on a machine without /proc (linux/proc.ts). */
+  finish(): void {
+    if (standIns.length > 0) this.say(`This machine has no /proc: stand-ins answered as a Linux host would (a pure cgroup v2 host, root's capabilities) for ${standIns.join(', ')}.`);
+    this.say('Dry run: nothing was changed.');
   }
 }
 
@@ -236,13 +246,9 @@ class DryRunConnection implements HelperConnection {
   }
 }
 
-/** Ours: the host's, to the init. A machine without /proc (macOS) has none to read: 0 stands in. */
+/** Ours: the host's, to the init (0 on a machine without /proc: linux/proc.ts). */
 function hostMountNamespace(): number {
-  try {
-    return mountNamespaceInode();
-  } catch {
-    return 0;
-  }
+  return mountNamespaceInode();
 }
 
 /**

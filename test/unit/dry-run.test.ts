@@ -149,3 +149,14 @@ t.test('exec --dry-run: a container that does not exist is a clear error', async
     { message: 'container nope does not exist' },
   );
 });
+
+t.test('on a machine without /proc (macOS), stand-ins answer its reads, and the narration says so', async (t) => {
+  const platform = Object.getOwnPropertyDescriptor(process, 'platform')!;
+  Object.defineProperty(process, 'platform', { value: 'darwin' });
+  t.teardown(() => Object.defineProperty(process, 'platform', platform));
+  const { code, narration, fake } = await dryCreate(t, tempBundle(t));
+  t.equal(code, 0);
+  t.ok(fake.texts.includes('mkdir -p "/sys/fs/cgroup/nk-demo" (mode 0755)'), 'the cgroup of a cgroup v2 host');
+  t.ok(steps(narration).some((s) => s.text.startsWith('execve(')), 'the walk reaches execve');
+  t.match(narration, /This machine has no \/proc: stand-ins answered .* for \/proc\/self\/status, /);
+});

@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { UserError } from '../../errors';
 import { errnoDescription } from '../errno';
 import { KernelError, type Kernel } from '../kernel';
+import { readProc } from '../proc';
 
 /** A cgroup operation the kernel refused. `code` is the errno name ("EINVAL"). */
 export class CgroupError extends UserError {
@@ -84,7 +85,8 @@ export function rdmaLines(rdma: Record<string, { hcaHandles?: number; hcaObjects
 
 /** A cgroup file's contents, without the trailing newline. */
 export function readValue(file: string): string {
-  return fs.readFileSync(file, 'utf8').trim();
+  // No cgroups here (a dry run on macOS, linux/proc.ts): a v2 parent that delegates every controller.
+  return readProc(file, () => (path.basename(file) === 'cgroup.subtree_control' ? 'cpuset cpu io memory hugetlb pids rdma' : '')).trim();
 }
 
 /**
