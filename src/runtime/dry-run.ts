@@ -22,9 +22,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UserError } from '../errors';
-import { CLONE, LOCK } from '../linux/constants';
+import { CLONE, LOCK, MS } from '../linux/constants';
+import { isUnder } from '../linux/cgroups/detect';
 import { FakeExecveError, FakeKernel } from '../linux/fake-kernel';
-import { observe, type Kernel, type Role, type Step } from '../linux/kernel';
+import { KERNEL_CALLS, observe, type Kernel, type KernelCall, type KernelOps, type Role, type Step } from '../linux/kernel';
 import type { Narrator } from '../explain/narrator';
 import type { Spec } from '../oci/spec';
 import { becomeProgram, becomeUndumpable, enterAndMount, openFifoForStart, switchRoot, type Switched } from '../init/steps';
@@ -56,7 +57,9 @@ export async function dryRunCreate(options: DryRunOptions, command: 'create' | '
   const proxyTerminal = command === 'run' ? !createOptions.detach : createOptions.proxyTerminal;
   await create(dry.ctx, id, { ...createOptions, proxyTerminal });
   dry.heading(`then nk-runtime start ${id}`);
-  dry.say('start would lock the state dir, open exec.fifo for reading (which lets the init\'s blocked open below return) and unlink it; the init goes on, and its steps come to start through the fifo:');
+  // start's own part, as start.ts does it: the lock, then (plain fs calls) the fifo's open and unlink.
+  dry.store.madeFor(id).lock(dry.ctx.kernel);
+  dry.say('start would open exec.fifo for reading (which lets the init\'s blocked open below return) and unlink it; the init goes on, and its steps come to start through the fifo:');
   dry.connection!.walkStart();
   if (command === 'run') {
     dry.say(
@@ -127,7 +130,8 @@ class DryRun {
         // The fake execve throws to end the walk: its step was handed over before the call
         // (observe), so the failure observe reports after it is not the init's.
         const sink = (step: Step) => (step.call === 'execve' && step.error ? undefined : onStep({ ...step, pid }));
-        this.connection = new DryRunConnection(this, observe(this.fake.ops, role, sink), what ?? 'init');
+        const seen = new SeenMounts();
+        this.connection = new DryRunConnection(this, observe(seen.watch(this.fake.ops), role, sink), what ?? 'init', seen);
         return this.connection;
       },
     };
@@ -158,7 +162,7 @@ class DryRunConnection implements HelperConnection {
   /** Where the init's unshare calls begin among the fake kernel's: the runtime made some too. */
   private from = 0;
 
-  constructor(private readonly dry: DryRun, private readonly k: Kernel, private readonly what: string) {}
+  constructor(private readonly dry: DryRun, private readonly k: Kernel, private readonly what: string, private readonly seen: SeenMounts) {}
 
   async expect(type: 'booted' | 'ready' | 'createRuntime'): Promise<void> {
     while (this.queue.length > 0) if (this.queue.shift() === type) return;
@@ -238,11 +242,99 @@ class DryRunConnection implements HelperConnection {
     const host = hostMountNamespace();
     return {
       root: rootfs,
+      exists: (p) => this.seen.exists(p),
+      isSymlink: (p) => this.seen.isSymlink(p),
       mountNamespaceInode: () => {
         const own = this.dry.fake.calls.slice(this.from).some((c) => (c.call === 'unshare' && ((c.args[0] as number) & CLONE.NEWNS) !== 0) || (c.call === 'setns' && c.args[1] === CLONE.NEWNS));
         return own ? host + 1 : host;
       },
     };
+  }
+}
+
+/**
+ * What the init's mounts would show of the rootfs, for its checks of what exists (a mount point to
+ * make, a device node already there). A real init sees a fresh tmpfs on /dev as empty, and /sys
+ * as a sysfs; the rootfs on disk is unchanged by a dry run, so this keeps count: each mount the
+ * init makes (its target found through the fds it opened), and each file it makes.
+ */
+class SeenMounts {
+  private readonly fds = new Map<number, string>();
+  /** Mount targets, in order, with where their contents can be read: undefined for a new, empty filesystem. */
+  private readonly mounts: { target: string; from?: string }[] = [];
+  private readonly made = new Set<string>();
+  private readonly links = new Set<string>();
+  /** After pivot_root (or chroot) paths are the container's: no longer the host paths kept here. */
+  private switched = false;
+
+  /** The same kernel, watched. */
+  watch(inner: KernelOps): KernelOps {
+    const ops = {} as Record<KernelCall, (...args: unknown[]) => unknown>;
+    for (const call of KERNEL_CALLS) {
+      ops[call] = (...args: unknown[]) => {
+        const result = (inner[call] as (...a: unknown[]) => unknown)(...args);
+        if (!this.switched) this.saw(call, args, result);
+        return result;
+      };
+    }
+    return ops as unknown as KernelOps;
+  }
+
+  exists(p: string): boolean {
+    if (this.made.has(p)) return true;
+    const mount = this.mountOf(p);
+    if (!mount) return fs.existsSync(p);
+    if (p === mount.target) return true;
+    return mount.from !== undefined && fs.existsSync(path.join(mount.from, path.relative(mount.target, p)));
+  }
+
+  isSymlink(p: string): boolean {
+    if (this.links.has(p)) return true;
+    const mount = this.mountOf(p);
+    const onDisk = mount ? (mount.from === undefined ? undefined : path.join(mount.from, path.relative(mount.target, p))) : p;
+    if (onDisk === undefined) return false;
+    try {
+      return fs.lstatSync(onDisk).isSymbolicLink();
+    } catch {
+      return false;
+    }
+  }
+
+  /** The mount on top at `p`: the deepest target above it, the latest of equals. */
+  private mountOf(p: string): { target: string; from?: string } | undefined {
+    let found: { target: string; from?: string } | undefined;
+    for (const m of this.mounts) if (isUnder(p, m.target) && (!found || m.target.length >= found.target.length)) found = m;
+    return found;
+  }
+
+  private saw(call: KernelCall, args: unknown[], result: unknown): void {
+    const a = args as [unknown, unknown, unknown, unknown];
+    if (call === 'open') {
+      this.fds.set(result as number, a[0] as string);
+      if (((a[1] as number) & fs.constants.O_CREAT) !== 0) this.made.add(a[0] as string);
+    } else if (call === 'openat2') {
+      const dir = this.fds.get(a[0] as number);
+      if (dir !== undefined) this.fds.set(result as number, path.join(dir, a[1] as string));
+    } else if (call === 'mkdirAll' || call === 'mknod') {
+      for (let p = a[0] as string; p !== path.dirname(p) && !this.made.has(p); p = path.dirname(p)) this.made.add(p);
+    } else if (call === 'symlink') {
+      this.made.add(a[1] as string);
+      this.links.add(a[1] as string);
+    } else if (call === 'mount') {
+      const [source, target, fstype, flags] = a as [string | null, string, string | null, number];
+      // A remount or a propagation change mounts nothing new.
+      if ((flags & MS.REMOUNT) !== 0 || (source === null && fstype === null)) return;
+      const from = (flags & MS.BIND) !== 0 ? this.pathOf(source!) : fstype === 'proc' ? '/proc' : fstype === 'sysfs' ? '/sys' : undefined;
+      this.mounts.push({ target: this.pathOf(target), from });
+    } else if (call === 'pivotRoot' || call === 'chroot') {
+      this.switched = true;
+    }
+  }
+
+  /** A path, or the one an fd of ours names (/proc/self/fd/N). */
+  private pathOf(p: string): string {
+    const fd = /^\/proc\/self\/fd\/(\d+)$/.exec(p);
+    return fd ? (this.fds.get(Number(fd[1])) ?? p) : p;
   }
 }
 
@@ -274,6 +366,11 @@ class DryRunStore extends StateStore {
     this.say(`(not made: ${fs.existsSync(this.root) ? '' : `${this.root}, mode 0711, and `}${c.dir}, mode 0711: its mkdir(2) is the atomic claim on the ID)`);
     this.made.set(c.dir, c);
     return c;
+  }
+
+  /** The container this command "made". */
+  madeFor(id: string): ContainerDir {
+    return this.made.get(this.container(id).dir)!;
   }
 
   override writePidFile(file: string, pid: number): void {

@@ -73,6 +73,28 @@ for (const command of ['create', 'run']) {
   });
 }
 
+/** The narrated calls, one per line: role and call, numbers (pids, fds, modes) and `root` made N and ROOT. */
+function calls(narration: string, root: string): string[] {
+  return [...narration.matchAll(/^ \[\d+\] (\w+)\s+pid \S+\s+(.*?) = /gm)].map((m) => `${m[1]} ${m[2].split(root).join('ROOT').replace(/\d+/g, 'N')}`);
+}
+
+t.test('the dry run\'s calls are a real create\'s and start\'s, in the same order', async (t) => {
+  const id = `dry-same${tag}`;
+  const dir = bundle('bundle-same');
+  const realRoot = path.join(work, 'state-real');
+  const dryRoot = path.join(work, 'state-dry');
+  const created = cli(['--root', realRoot, '-E', 'create', '--bundle', dir, id], 0);
+  const started = cli(['--root', realRoot, '-E', 'start', id], 0);
+  cli(['--root', realRoot, 'delete', '--force', id], 0);
+  t.equal(created.status, 0, created.stderr.slice(-300));
+  t.equal(started.status, 0, started.stderr.slice(-300));
+  const dry = cli(['--root', dryRoot, 'create', '--dry-run', '--bundle', dir, id]);
+  t.equal(dry.status, 0);
+  const real = calls(created.stderr + started.stderr, realRoot);
+  t.ok(real.length > 100, `a real create and start make ${real.length} calls`);
+  t.same(calls(dry.stderr, dryRoot), real);
+});
+
 t.test('a config error under --dry-run as nobody reads exactly as a real create\'s as root', async (t) => {
   const id = `dry-bad${tag}`;
   const dir = bundle('bundle-bad', (spec) => (spec.process.args = []));
