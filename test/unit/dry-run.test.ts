@@ -160,3 +160,19 @@ t.test('on a machine without /proc (macOS), stand-ins answer its reads, and the 
   t.ok(steps(narration).some((s) => s.text.startsWith('execve(')), 'the walk reaches execve');
   t.match(narration, /This machine has no \/proc: stand-ins answered .* for \/proc\/self\/status, /);
 });
+
+t.test('what exists is seen through the init\'s mounts: a fresh tmpfs on /dev hides the rootfs\'s, a sysfs on /sys shows /sys', async (t) => {
+  const bundle = tempBundle(t);
+  const dev = path.join(bundle.dir, 'rootfs', 'dev');
+  fs.mkdirSync(path.join(dev, 'pts'));
+  fs.writeFileSync(path.join(dev, 'null'), '');
+  fs.symlinkSync('/nowhere', path.join(dev, 'fd'));
+  const { fake } = await dryCreate(t, bundle);
+  const texts = fake.texts;
+  t.ok(texts.includes(`mkdir -p "${dev}/pts" (mode 0755)`), 'the mount point under the new /dev is made, though the rootfs has one');
+  t.ok(texts.some((x) => x.startsWith(`mknod("${dev}/null"`)), 'so is /dev/null');
+  t.ok(texts.includes(`symlink("/proc/self/fd", "${dev}/fd")`), 'and /dev/fd');
+  const sysCgroup = path.join(bundle.dir, 'rootfs', 'sys', 'fs', 'cgroup');
+  if (fs.existsSync('/sys/fs/cgroup')) t.notOk(texts.includes(`mkdir -p "${sysCgroup}" (mode 0755)`), '/sys/fs/cgroup is there in a fresh sysfs: not made');
+  t.ok(fs.existsSync(path.join(dev, 'null')) && fs.readlinkSync(path.join(dev, 'fd')) === '/nowhere', 'and the rootfs is as it was');
+});
