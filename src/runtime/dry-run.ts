@@ -83,7 +83,7 @@ export async function dryRunExec(options: DryRunOptions, id: string, execOptions
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code !== 'EACCES' && code !== 'EPERM') throw err;
-    throw new UserError(`cannot read the state of container ${id}: ${code} (${container.stateFile} is root's)`, 'run the dry run as the user who made the container (it changes nothing either way)');
+    throw new UserError(`cannot read the state of container ${id}: ${code} (${container.stateFile} is not yours to read)`, 'run the dry run as the user who made the container, root for one made by root (it changes nothing either way)');
   }
   dry.execRoot = state.rootfs;
   const status = await exec(dry.ctx, id, execOptions);
@@ -213,7 +213,9 @@ class DryRunConnection implements HelperConnection {
       openFifoForStart(this.k, made!.fifo);
       becomeProgram(this.k, spec, boot, made!, { seccomp, preservedFds: this.dry.store.preserveFds });
     } catch (err) {
-      if (!(err instanceof FakeExecveError)) throw err;
+      if (err instanceof FakeExecveError) return;
+      // What `start` would say of the init's error (start.ts).
+      throw new UserError(`the container's program did not start: ${err instanceof Error ? err.message : String(err)}`, err instanceof UserError ? err.hint : undefined);
     }
   }
 

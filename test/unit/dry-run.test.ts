@@ -176,3 +176,13 @@ t.test('what exists is seen through the init\'s mounts: a fresh tmpfs on /dev hi
   if (fs.existsSync('/sys/fs/cgroup')) t.notOk(texts.includes(`mkdir -p "${sysCgroup}" (mode 0755)`), '/sys/fs/cgroup is there in a fresh sysfs: not made');
   t.ok(fs.existsSync(path.join(dev, 'null')) && fs.readlinkSync(path.join(dev, 'fd')) === '/nowhere', 'and the rootfs is as it was');
 });
+
+t.test('an error of start\'s part is what start would report', async (t) => {
+  const bundle = tempBundle(t);
+  const fake = new FakeKernel().failWith('setuid', 'EPERM');
+  await t.rejects(
+    dryRunCreate({ root: bundle.root, explainLevel: 1, warn: () => undefined, write: () => undefined, kernel: fake }, 'create', 'demo', { bundle: bundle.dir }),
+    { message: /^the container's program did not start: setuid\(0\): EPERM/ },
+  );
+  t.notOk(fake.texts.some((x) => x.startsWith('execve(')), 'and no execve after it');
+});
