@@ -11,7 +11,7 @@ export const createCommand = {
     runCommand(`create ${args['container-id']}`, args, async () => {
       const options = { bundle: args.bundle, pidFile: args['pid-file'], consoleSocket: args['console-socket'], preserveFds: preserveFds(args['preserve-fds']), systemdCgroup: args.systemdCgroup, noPivot: args['no-pivot'] };
       if (args['dry-run']) return dryRun(args).create('create', args['container-id'], options);
-      requireRoot();
+      requireRoot(true);
       await create(contextFor(args), args['container-id'], options);
       // The init lives on without us; nothing else keeps this process, so end now.
       return 0;

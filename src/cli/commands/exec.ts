@@ -36,7 +36,7 @@ export const execCommand = {
         preserveFds: preserveFds(args['preserve-fds']),
       };
       if (args['dry-run']) return dryRun(args).exec(args['container-id'], options);
-      requireRoot();
+      requireRoot(true);
       return exec(contextFor(args), args['container-id'], options);
     }),
 };

@@ -16,7 +16,7 @@ export const runContainerCommand = {
       .option('result', { type: 'string', describe: 'write how the program ended and what it used (exit code or signal, timed out, OOM-killed, wall and CPU time, peak memory) to this file, as JSON' }),
   handler: (args: Args<{ 'container-id': string; bundle: string; 'pid-file'?: string; detach: boolean; 'console-socket'?: string; 'no-pivot'?: boolean; 'preserve-fds'?: string; timeout?: string; 'timeout-grace'?: string; result?: string; 'dry-run'?: boolean }>) =>
     runCommand(`run ${args['container-id']}`, args, async () => {
-      if (!args['dry-run']) requireRoot();
+      if (!args['dry-run']) requireRoot(true);
       if (args['timeout-grace'] !== undefined && args.timeout === undefined) throw new UserError('--timeout-grace: only with --timeout');
       if (args.timeout !== undefined && args.detach) throw new UserError('--timeout: only for an attached run (without --detach)', 'for a detached container, use nk-runtime kill when its time is up');
       if (args.result !== undefined && args.detach) throw new UserError('--result: only for an attached run (without --detach)', 'a detached container is not waited for: there is no end to report');
