@@ -51,7 +51,7 @@ export interface DryRunOptions {
 }
 
 /** `create --dry-run` and `run --dry-run`: exit status 0 once the walk reached execve. */
-export async function dryRunCreate(options: DryRunOptions, command: 'create' | 'run', id: string, createOptions: CreateOptions & { detach?: boolean }): Promise<number> {
+export async function dryRunCreate(options: DryRunOptions, command: 'create' | 'run', id: string, createOptions: CreateOptions & { detach?: boolean; timeout?: string; resultFile?: string }): Promise<number> {
   const dry = new DryRun(options, command, id);
   dry.store.preserveFds = createOptions.preserveFds ?? 0;
   const proxyTerminal = command === 'run' ? !createOptions.detach : createOptions.proxyTerminal;
@@ -62,11 +62,13 @@ export async function dryRunCreate(options: DryRunOptions, command: 'create' | '
   dry.say('start would open exec.fifo for reading (which lets the init\'s blocked open below return) and unlink it; the init goes on, and its steps come to start through the fifo:');
   dry.connection!.walkStart();
   if (command === 'run') {
-    dry.say(
-      createOptions.detach
-        ? 'run --detach would exit here, the program running.'
-        : `run would now wait for the program (passing on the signals it gets), then delete ${id}: rmdir of the cgroup directories create made, and rm -rf of its state dir.`,
-    );
+    const { detach, timeout, resultFile } = createOptions;
+    if (detach) dry.say('run --detach would exit here, the program running.');
+    else {
+      if (timeout) dry.say(`--timeout ${timeout}: at the deadline, SIGTERM to the program; SIGKILL to every process of its cgroup after the grace; exit status 124.`);
+      if (resultFile) dry.say(`--result: not written: ${resultFile}, how the program ended and what it used (read from its cgroup before it goes).`);
+      dry.say(`run would now wait for the program (passing on the signals it gets), then delete ${id}: rmdir of the cgroup directories create made, and rm -rf of its state dir.`);
+    }
   }
   dry.finish();
   return 0;

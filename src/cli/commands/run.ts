@@ -21,7 +21,7 @@ export const runContainerCommand = {
       if (args.timeout !== undefined && args.detach) throw new UserError('--timeout: only for an attached run (without --detach)', 'for a detached container, use nk-runtime kill when its time is up');
       if (args.result !== undefined && args.detach) throw new UserError('--result: only for an attached run (without --detach)', 'a detached container is not waited for: there is no end to report');
       const timeout = args.timeout === undefined ? undefined : runTimeout(args.timeout, args['timeout-grace']);
-      if (args['dry-run']) return dryRun(args).create('run', args['container-id'], { bundle: args.bundle, pidFile: args['pid-file'], consoleSocket: args['console-socket'], preserveFds: preserveFds(args['preserve-fds']), systemdCgroup: args.systemdCgroup, noPivot: args['no-pivot'], detach: args.detach });
+      if (args['dry-run']) return dryRun(args).create('run', args['container-id'], { bundle: args.bundle, pidFile: args['pid-file'], consoleSocket: args['console-socket'], preserveFds: preserveFds(args['preserve-fds']), systemdCgroup: args.systemdCgroup, noPivot: args['no-pivot'], detach: args.detach, timeout: timeout?.text, resultFile: args.result === undefined ? undefined : path.resolve(args.result) });
       return run(contextFor(args), args['container-id'], { bundle: args.bundle, pidFile: args['pid-file'], consoleSocket: args['console-socket'], preserveFds: preserveFds(args['preserve-fds']), systemdCgroup: args.systemdCgroup, noPivot: args['no-pivot'], detach: args.detach, timeout, resultFile: args.result === undefined ? undefined : path.resolve(args.result) });
     }),
 };
