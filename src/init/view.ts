@@ -1,7 +1,7 @@
 /**
  * What the init's steps read of their own process outside the kernel layer, where the answer
- * depends on which process reads it: its mount namespace, and where its "/" is once the root has
- * been switched. The init reads its own (OWN_VIEW). A dry run (src/runtime/dry-run.ts) walks the
+ * depends on which process reads it: its mount namespace, what its mounts show of the rootfs, and
+ * where its "/" is once the root has been switched. The init reads its own (OWN_VIEW). A dry run (src/runtime/dry-run.ts) walks the
  * same steps inside the runtime's process, which never moved: it answers as the init would.
  */
 import * as fs from 'node:fs';
