@@ -11,6 +11,7 @@
  *   becomeProgram     startContainer hooks, rlimits, user, fds, seccomp, execve
  */
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { O_PATH, PR } from '../linux/constants';
 import type { Kernel } from '../linux/kernel';
 import type { Spec } from '../oci/spec';
@@ -70,7 +71,9 @@ export function switchRoot(k: Kernel, spec: Spec, boot: Bootstrap, consoleFd: nu
   // After sysctl: /proc/sys is among the read-only paths.
   finishRootfs(k, spec);
   const program = findProgram(spec, view.root);
-  const terminal = boot.console ? makeTerminal(k, spec.process!, consoleFd, { bindConsole: true }) : undefined;
+  // Paths are the container's now; the view answers for them below its root ("/" in the init).
+  const exists = (p: string) => view.exists(path.join(view.root, p));
+  const terminal = boot.console ? makeTerminal(k, spec.process!, consoleFd, { bindConsole: true, exists }) : undefined;
   return { fifo, program, terminal };
 }
 

@@ -268,7 +268,7 @@ class SeenMounts {
   private readonly mounts: { target: string; from?: string }[] = [];
   private readonly made = new Set<string>();
   private readonly links = new Set<string>();
-  /** After pivot_root (or chroot) paths are the container's: no longer the host paths kept here. */
+  /** After pivot_root (or chroot) the init's paths are the container's: its later calls are not counted. */
   private switched = false;
 
   /** The same kernel, watched. */

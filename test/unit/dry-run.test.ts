@@ -186,3 +186,19 @@ t.test('an error of start\'s part is what start would report', async (t) => {
   );
   t.notOk(fake.texts.some((x) => x.startsWith('execve(')), 'and no execve after it');
 });
+
+t.test('with a terminal, /dev/console is made in the fresh /dev and the pty bound onto it, as the init does', async (t) => {
+  const sock = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'nk-dry-sock-')), 'console.sock');
+  t.teardown(() => fs.rmSync(path.dirname(sock), { recursive: true, force: true }));
+  const bundle = tempBundle(t, (spec) => (spec.process.terminal = true));
+  const fake = new FakeKernel();
+  const code = await dryRunCreate({ root: bundle.root, explainLevel: 1, warn: () => undefined, write: () => undefined, kernel: fake }, 'create', 'demo', { bundle: bundle.dir, consoleSocket: sock });
+  t.equal(code, 0);
+  const texts = fake.texts;
+  const at = (re: RegExp) => texts.findIndex((x) => re.test(x));
+  t.ok(texts.includes(`socket(AF_UNIX, SOCK_STREAM|SOCK_CLOEXEC, 0); connect("${sock}")`), 'the console socket is connected (pretend)');
+  t.ok(at(/^pivot_root/) < at(/^open\("\/dev\/ptmx"/), 'the pty is made inside, after pivot_root');
+  t.ok(at(/^open\("\/dev\/console", 0x41, 0600\)$/) > at(/^open\("\/dev\/ptmx"/), '/dev/console is made (O_CREAT|O_WRONLY): the fresh /dev has none, whatever this machine\'s has');
+  t.ok(at(/^mount\("\/dev\/pts\/0", "\/dev\/console", NULL, MS_BIND, NULL\)$/) >= 0, 'and the slave bound onto it');
+  t.notOk(fs.existsSync(sock), 'no socket was made');
+});
