@@ -13,8 +13,8 @@
  *
  * Reads of the machine stay real: the bundle, the rootfs, /proc/self/cgroup, the cgroup files
  * (a cgroup not made is answered by its parent: cgroups/files.ts). What the init would read of
- * its own process (its mount namespace after unshare, its "/" after pivot_root) is answered as
- * it would be (init/view.ts). Pids and fds in the narration are the fake kernel's, pretend ones.
+ * its own process (its mount namespace after unshare, what its mounts show of the rootfs, its "/"
+ * after pivot_root) is answered as it would be (init/view.ts, SeenMounts below). Pids and fds in the narration are the fake kernel's, pretend ones.
  * On a machine without /proc (macOS), the reads of /proc and of cgroup files are answered by
  * stand-ins, as a pure cgroup v2 Linux host would answer, and the narration names them
  * (linux/proc.ts).
@@ -243,7 +243,8 @@ class DryRunConnection implements HelperConnection {
    * joins) one, and another after; its "/" after pivot_root is the rootfs.
    */
   private view(rootfs: string): InitView {
-    const host = hostMountNamespace();
+    // Ours is the host's, to the init (0 on a machine without /proc: linux/proc.ts).
+    const host = mountNamespaceInode();
     return {
       root: rootfs,
       exists: (p) => this.seen.exists(p),
@@ -340,11 +341,6 @@ class SeenMounts {
     const fd = /^\/proc\/self\/fd\/(\d+)$/.exec(p);
     return fd ? (this.fds.get(Number(fd[1])) ?? p) : p;
   }
-}
-
-/** Ours: the host's, to the init (0 on a machine without /proc: linux/proc.ts). */
-function hostMountNamespace(): number {
-  return mountNamespaceInode();
 }
 
 /**
