@@ -35,6 +35,7 @@ const BUNDLE: Options = {
   '--no-pivot': { key: 'no-pivot', flag: true },
   '--no-new-keyring': { key: 'no-new-keyring', flag: true },
   '--preserve-fds': { key: 'preserve-fds' },
+  '--dry-run': { key: 'dry-run', flag: true },
 };
 
 const EXEC: Options = {
@@ -52,6 +53,7 @@ const EXEC: Options = {
   '--console-socket': { key: 'console-socket' },
   '--preserve-fds': { key: 'preserve-fds' },
   '-t': { key: 'tty', flag: true },
+  '--dry-run': { key: 'dry-run', flag: true },
 };
 
 /**

@@ -70,11 +70,12 @@ function writeLog(options: GlobalOptions, level: 'error' | 'warning', msg: strin
   }
 }
 
-export function requireRoot(): void {
+/** `dryRun`: the command takes --dry-run (create, run, exec), and the hint says so. */
+export function requireRoot(dryRun = false): void {
   if (process.getuid?.() !== 0) {
     throw new UserError(
       'must be run as root',
-      'containers are made of namespaces, mounts and cgroups, which need root (CAP_SYS_ADMIN); try sudo',
+      `containers are made of namespaces, mounts and cgroups, which need root (CAP_SYS_ADMIN); try sudo${dryRun ? ', or --dry-run to see every call it would make, without root' : ''}`,
     );
   }
 }

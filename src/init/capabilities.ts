@@ -12,7 +12,7 @@
  * Inheritable is empty unless the config lists some: a program with file capabilities could
  * otherwise gain them through it (the class of runc's CVE-2022-29162).
  */
-import * as fs from 'node:fs';
+import { readProc } from '../linux/proc';
 import { capabilityMask, capabilityNumber } from '../linux/capabilities';
 import { PR, PR_CAP_AMBIENT } from '../linux/constants';
 import type { Kernel } from '../linux/kernel';
@@ -22,7 +22,7 @@ type Capabilities = NonNullable<Process['capabilities']>;
 
 /** The highest capability this kernel knows: /proc/sys/kernel/cap_last_cap. */
 function lastCapability(): number {
-  return Number(fs.readFileSync('/proc/sys/kernel/cap_last_cap', 'utf8').trim());
+  return Number(readProc('/proc/sys/kernel/cap_last_cap', () => '40').trim());
 }
 
 /** Step 1: the bounding set, and keep-caps. */

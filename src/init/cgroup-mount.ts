@@ -6,7 +6,7 @@
  * as on the host. With a new cgroup namespace each shows the container's own cgroup as its root
  * (man 7 cgroup_namespaces).
  */
-import * as fs from 'node:fs';
+import { MOUNTINFO_STAND_IN, readProc } from '../linux/proc';
 import * as path from 'node:path';
 import { MS } from '../linux/constants';
 import type { Kernel } from '../linux/kernel';
@@ -39,7 +39,7 @@ export function mountCgroupFs(k: Kernel, target: string, flags: number): void {
 /** The cgroup hierarchies mounted under /sys/fs/cgroup, read from /proc/self/mountinfo. */
 function hostHierarchies(): Hierarchy[] {
   const found: Hierarchy[] = [];
-  for (const line of fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
+  for (const line of readProc('/proc/self/mountinfo', () => MOUNTINFO_STAND_IN).split('\n')) {
     // man 5 proc: "36 35 98:0 /mnt1 /mnt2 rw,noatime master:1 - ext3 /dev/root rw,errors=continue"
     const [before, after] = line.split(' - ');
     if (!after) continue;

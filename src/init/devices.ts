@@ -8,6 +8,7 @@ import { MS, S_IFBLK, S_IFCHR, S_IFIFO } from '../linux/constants';
 import { resolveInRoot } from './paths';
 import type { Kernel } from '../linux/kernel';
 import type { Spec } from '../oci/spec';
+import { OWN_VIEW, type PathView } from './view';
 
 const DEFAULT_DEVICES = [
   { name: 'null', major: 1, minor: 3 },
@@ -18,14 +19,14 @@ const DEFAULT_DEVICES = [
   { name: 'tty', major: 5, minor: 0 },
 ];
 
-export function createDefaultDevices(k: Kernel, rootfs: string, devIsTmpfs: boolean): void {
+export function createDefaultDevices(k: Kernel, rootfs: string, devIsTmpfs: boolean, view: PathView = OWN_VIEW): void {
   const dev = path.join(rootfs, 'dev');
-  if (!fs.existsSync(dev)) k.mkdirAll(dev, 0o755);
+  if (!view.exists(dev)) k.mkdirAll(dev, 0o755);
   for (const d of DEFAULT_DEVICES) {
     const node = path.join(dev, d.name);
     // Without a tmpfs on /dev the nodes would be made in the bundle's rootfs on disk; when one is
     // already there (from an earlier run), it is the same device, so keep it.
-    if (!devIsTmpfs && fs.existsSync(node)) continue;
+    if (!devIsTmpfs && view.exists(node)) continue;
     k.because(
       'default devices',
       `/dev/${d.name} is a character device (${d.major}, ${d.minor}); every container gets it (runtime-spec "Default Devices").`,
@@ -41,12 +42,12 @@ const TYPE_BITS: Record<string, number> = { c: S_IFCHR, u: S_IFCHR, b: S_IFBLK, 
  * Where mknod is not allowed (EPERM: no CAP_MKNOD, as in a user namespace), the host's node of
  * the same path is bind-mounted instead, as runc does.
  */
-export function createConfigDevices(k: Kernel, rootfs: string, spec: Spec): void {
+export function createConfigDevices(k: Kernel, rootfs: string, spec: Spec, view: PathView = OWN_VIEW): void {
   (spec.linux?.devices ?? []).forEach((d, i) => {
     const field = `linux.devices[${i}]`;
     const node = resolveInRoot(rootfs, d.path);
-    if (!fs.existsSync(path.dirname(node))) k.because(field).mkdirAll(path.dirname(node), 0o755);
-    if (fs.existsSync(node)) k.because(field, 'A node is there already (the rootfs has one): replaced by the config\'s.').unlink(node);
+    if (!view.exists(path.dirname(node))) k.because(field).mkdirAll(path.dirname(node), 0o755);
+    if (view.exists(node)) k.because(field, 'A node is there already (the rootfs has one): replaced by the config\'s.').unlink(node);
     const mode = TYPE_BITS[d.type] | ((d.fileMode ?? 0o666) & 0o7777);
     try {
       k.because(field, `${d.path}: a ${d.type === 'b' ? 'block' : d.type === 'p' ? 'FIFO' : 'character'} device, as the config lists it.`).mknod(node, mode, d.major ?? 0, d.minor ?? 0);
@@ -60,7 +61,7 @@ export function createConfigDevices(k: Kernel, rootfs: string, spec: Spec): void
   });
 }
 
-export function createDevSymlinks(k: Kernel, rootfs: string, spec: Spec): void {
+export function createDevSymlinks(k: Kernel, rootfs: string, spec: Spec, view: PathView = OWN_VIEW): void {
   const hasDevpts = (spec.mounts ?? []).some((m) => path.normalize(m.destination) === '/dev/pts');
   const links: Array<[string, string]> = [
     ['/proc/self/fd', 'fd'],
@@ -71,15 +72,7 @@ export function createDevSymlinks(k: Kernel, rootfs: string, spec: Spec): void {
   if (hasDevpts) links.push(['pts/ptmx', 'ptmx']);
   for (const [target, name] of links) {
     const link = path.join(rootfs, 'dev', name);
-    if (fs.existsSync(link) || isSymlink(link)) continue;
+    if (view.exists(link) || view.isSymlink(link)) continue;
     k.because('default devices', `/dev/${name} -> ${target}, as programs expect.`).symlink(target, link);
-  }
-}
-
-function isSymlink(p: string): boolean {
-  try {
-    return fs.lstatSync(p).isSymbolicLink();
-  } catch {
-    return false;
   }
 }

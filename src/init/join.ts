@@ -14,12 +14,14 @@ import { execProgram, findProgram } from './program';
 import { makeTerminal } from './terminal';
 import { prepareSeccomp } from './seccomp';
 import type { InitChannel } from './channel';
+import { OWN_VIEW, type InitView } from './view';
 
 /** The order we join in: the mount namespace last, since it changes what paths mean. */
 const JOIN_ORDER = ['ipc', 'uts', 'network', 'cgroup', 'mount'];
 const PROC_NAME: Record<string, string> = { ipc: 'ipc', uts: 'uts', network: 'net', cgroup: 'cgroup', mount: 'mnt' };
 
-export function execInContainer(k: Kernel, boot: ExecBootstrap, channel: InitChannel, fds: { preserved: number; console: number }): never {
+/** `view`: where the container's `/` is once its mounts are joined ("/" here; a dry run's differs: view.ts). */
+export function execInContainer(k: Kernel, boot: ExecBootstrap, channel: Pick<InitChannel, 'waitUntilClosed'>, fds: { preserved: number; console: number }, view: Pick<InitView, 'root'> = OWN_VIEW): never {
   // Before joining the container's mounts, where the runtime's files cannot be read.
   const seccomp = prepareSeccomp(boot.seccomp);
   const joined = JOIN_ORDER.filter((type) => boot.namespaces.includes(type)).map((type) => {
@@ -36,7 +38,7 @@ export function execInContainer(k: Kernel, boot: ExecBootstrap, channel: InitCha
     k.close(fd);
   }
   const spec = { process: boot.process };
-  const program = findProgram(spec);
+  const program = findProgram(spec, view.root);
   const terminal = boot.console ? makeTerminal(k, boot.process, fds.console) : undefined;
   return execProgram(k, spec, program, {
     terminal,

@@ -11,23 +11,19 @@
  * The same program is `exec`'s helper, when the runtime's first message says so: born in the
  * PID namespace of a running container, it joins the container's other namespaces and becomes
  * the command to run there (join.ts).
+ *
+ * The steps themselves are in steps.ts, so that `--dry-run` walks the same ones (runtime/dry-run.ts).
  */
 import * as fs from 'node:fs';
 import { observe, type Step } from '../linux/kernel';
 import { LinuxKernel } from '../linux/linux-kernel';
 import { loadLibc } from '../linux/libc';
-import { O_PATH, PR } from '../linux/constants';
 import { UserError, failedCallOf } from '../errors';
 import type { Spec } from '../oci/spec';
 import { InitChannel } from './channel';
-import { enterNamespaces } from './namespaces';
-import { prepareRootfs, pivotToRootfs, moveToRootfs, finishRootfs } from './rootfs';
-import { execProgram, findProgram } from './program';
+import { becomeProgram, becomeUndumpable, enterAndMount, openFifoForStart, switchRoot } from './steps';
 import { execInContainer } from './join';
-import { makeTerminal } from './terminal';
 import { prepareSeccomp } from './seccomp';
-import { assertOnProcfs } from './paths';
-import { runHooks } from '../runtime/hooks';
 import { mark } from '../log';
 
 /**
@@ -56,66 +52,32 @@ function main(): void {
     channel.stepping = boot.step === true;
     const before = boot.step ? channel.beforeStep.bind(channel) : undefined;
     const k = observe(new LinuxKernel(), boot.type === 'exec' ? 'exec' : 'init', (step: Step) => channel.send({ type: 'step', step }), before);
-    // Until execve we are the runtime's executable inside the container: no ptrace, no core dump,
-    // and /proc/<our pid>/ files only for those with CAP_SYS_PTRACE (the class of runc's
-    // CVE-2019-5736; see runtime/read-only-executable.ts). execve makes the program dumpable again.
-    k.because('process (CVE-2019-5736)', 'Not dumpable: a container process without CAP_SYS_PTRACE cannot open our /proc/<pid>/exe, mem or fds.').prctl(PR.SET_DUMPABLE, 0);
+    becomeUndumpable(k);
     if (boot.type === 'exec') return execInContainer(k, boot, channel, fds);
     const spec = JSON.parse(fs.readFileSync(`${boot.stateDir}/config.json`, 'utf8')) as Spec;
     // Compiled now: after pivot_root the compiler's files are out of reach.
     const seccomp = prepareSeccomp(spec.linux?.seccomp);
 
-    enterNamespaces(k, spec);
-    k.because('process', 'The runtime sets permissions itself while it builds the rootfs; the config\'s umask comes at start.').umask(0);
-    prepareRootfs(k, spec, boot);
+    enterAndMount(k, spec, boot);
     // The namespaces and mounts exist, pivot_root has not happened: the hooks' moment.
     if (boot.runtimeHooks) {
       channel.send({ type: 'createRuntime' });
       channel.receiveContinue();
     }
-    if (boot.hookState) runHooks(k, 'createContainer', spec.hooks?.createContainer, boot.hookState);
-    // exec.fifo lives in the state dir, which will be out of reach after pivot_root: keep a
-    // handle on it (O_PATH opens without reading or writing, so it does not block).
-    const fifo = k.because('exec.fifo', 'A handle on exec.fifo, to reach it through /proc/self/fd after pivot_root.').open(
-      `${boot.stateDir}/exec.fifo`, O_PATH, 0,
-    );
-    // --step: `start` answers our pauses through step.fifo, kept as exec.fifo is.
-    const stepFifo = boot.step
-      ? k.because('--step', 'A handle on step.fifo, through which `start` will answer our pauses (exec.fifo only goes from us to it).').open(`${boot.stateDir}/step.fifo`, O_PATH, 0)
-      : undefined;
-    if (boot.noPivot) moveToRootfs(k, boot.rootfs);
-    else pivotToRootfs(k, boot.rootfs);
-    if (spec.hostname !== undefined) k.because('hostname').sethostname(spec.hostname);
-    if (spec.domainname !== undefined) k.because('domainname').setdomainname(spec.domainname);
-    Object.entries(spec.linux?.sysctl ?? {}).forEach(([key, value]) => {
-      const file = `/proc/sys/${key.replace(/\./g, '/')}`;
-      assertOnProcfs(file, `linux.sysctl.${key}`);
-      k.because(`linux.sysctl.${key}`).writeFile(file, value);
-    });
-    // After sysctl: /proc/sys is among the read-only paths.
-    finishRootfs(k, spec);
-    const program = findProgram(spec);
-    const terminal = boot.console ? makeTerminal(k, spec.process!, fds.console, { bindConsole: true }) : undefined;
+    const made = switchRoot(k, spec, boot, fds.console);
     channel.send({ type: 'ready' });
     mark('init: ready');
     // create has what it needs and goes: nobody answers pauses until `start` opens step.fifo.
     channel.stepping = false;
 
-    // Opening a fifo for writing blocks until someone opens it for reading: `start` does.
-    channel.moveTo(() =>
-      k.because(
-        'exec.fifo',
-        'Blocks until `nk-runtime start` opens exec.fifo for reading. From here on, our steps go to `start` through the fifo.',
-      ).open(`/proc/self/fd/${fifo}`, fs.constants.O_WRONLY, 0),
-    );
+    channel.moveTo(() => openFifoForStart(k, made.fifo));
     mark('init: exec.fifo opened by start');
-    if (stepFifo !== undefined) {
+    if (made.stepFifo !== undefined) {
       channel.answersFrom(
-        k.because('--step', 'Blocks until `start` opens step.fifo for writing; its answers to our pauses come from there.').open(`/proc/self/fd/${stepFifo}`, fs.constants.O_RDONLY, 0),
+        k.because('--step', 'Blocks until `start` opens step.fifo for writing; its answers to our pauses come from there.').open(`/proc/self/fd/${made.stepFifo}`, fs.constants.O_RDONLY, 0),
       );
     }
-    if (boot.hookState) runHooks(k, 'startContainer', spec.hooks?.startContainer, { ...boot.hookState, status: 'created' });
-    execProgram(k, spec, program, { terminal, preservedFds: fds.preserved, seccomp, personality: spec.linux?.personality });
+    becomeProgram(k, spec, boot, made, { seccomp, preservedFds: fds.preserved });
   } catch (err) {
     const hint = err instanceof UserError ? err.hint : undefined;
     try {

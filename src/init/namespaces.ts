@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import { CLONE, NAMESPACE_FLAGS } from '../linux/constants';
 import type { Kernel } from '../linux/kernel';
 import type { Spec } from '../oci/spec';
+import { hasProcNow, noteStandIn } from '../linux/proc';
 
 export function enterNamespaces(k: Kernel, spec: Spec): void {
   const namespaces = spec.linux?.namespaces ?? [];
@@ -39,5 +40,10 @@ export function enterNamespaces(k: Kernel, spec: Spec): void {
 
 /** The inode of a process's mount namespace: two processes are in the same one if they match. */
 export function mountNamespaceInode(pid: number | 'self' = 'self'): number {
+  if (!hasProcNow()) {
+    // No /proc, so no namespaces to tell apart: only a dry run gets here (linux/proc.ts).
+    noteStandIn(`/proc/${pid}/ns/mnt`);
+    return 0;
+  }
   return fs.statSync(`/proc/${pid}/ns/mnt`).ino;
 }

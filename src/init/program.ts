@@ -14,7 +14,8 @@ import { PR, RLIMIT } from '../linux/constants';
 import type { Kernel } from '../linux/kernel';
 import type { Personality, Spec } from '../oci/spec';
 import { attachTerminal } from './terminal';
-import { assertOnProcfs } from './paths';
+import { assertOnProcfs, resolveInRoot } from './paths';
+import { readProc, STATUS_STAND_IN } from '../linux/proc';
 import { afterUserChange, beforeUserChange } from './capabilities';
 import { installSeccomp, type PreparedSeccomp } from './seccomp';
 
@@ -28,8 +29,10 @@ export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/
  * Find process.args[0] inside the container (we are after pivot_root, so `/` is the rootfs),
  * through the PATH of process.env as a shell would. Called during create, so that a program
  * that is missing or not executable fails `create`, not a later `start` nobody watches.
+ * `root` is where that `/` is on disk: "/" in the init; the rootfs's host path in a dry run,
+ * which never switched roots (each path is then resolved as inside it, symlinks included).
  */
-export function findProgram(spec: Pick<Spec, 'process'>): string {
+export function findProgram(spec: Pick<Spec, 'process'>, root = '/'): string {
   const name = spec.process!.args![0];
   const env = spec.process!.env ?? [];
   const candidates = name.includes('/')
@@ -41,7 +44,7 @@ export function findProgram(spec: Pick<Spec, 'process'>): string {
   for (const candidate of candidates) {
     let stat: fs.Stats;
     try {
-      stat = fs.statSync(candidate);
+      stat = fs.statSync(root === '/' ? candidate : resolveInRoot(root, candidate));
     } catch {
       continue;
     }
@@ -140,7 +143,7 @@ function rlimitValue(value: number): bigint {
  * change them (EINVAL).
  */
 function ignoredSignals(): number[] {
-  const line = fs.readFileSync('/proc/self/status', 'utf8').split('\n').find((l) => l.startsWith('SigIgn:'));
+  const line = readProc('/proc/self/status', () => STATUS_STAND_IN).split('\n').find((l) => l.startsWith('SigIgn:'));
   const mask = BigInt('0x' + (line?.split(/\s+/)[1] ?? '0'));
   const signals: number[] = [];
   for (let n = 1; n <= 31; n++) if ((mask >> BigInt(n - 1)) & 1n) signals.push(n);

@@ -19,13 +19,13 @@ import type { Mount, Spec } from '../oci/spec';
 import type { Bootstrap } from '../runtime/messages';
 import { parseMountOptions } from './mount-options';
 import { resolveInRoot } from './paths';
-import { mountNamespaceInode } from './namespaces';
 import { mountCgroupFs } from './cgroup-mount';
 import { createConfigDevices, createDefaultDevices, createDevSymlinks } from './devices';
+import { OWN_VIEW, type InitView, type PathView } from './view';
 
 /** Steps 1-4: everything that happens with the host's `/` still visible. */
-export function prepareRootfs(k: Kernel, spec: Spec, boot: Bootstrap): void {
-  assertOwnMountNamespace(boot);
+export function prepareRootfs(k: Kernel, spec: Spec, boot: Bootstrap, view: Pick<InitView, 'mountNamespaceInode' | 'exists' | 'isSymlink'> = OWN_VIEW): void {
+  assertOwnMountNamespace(boot, view);
   makeMountsPrivate(k, spec);
   const rootfs = boot.rootfs;
   k.because('root.path', 'pivot_root(2) needs the new root to be a mount point: a bind mount of the rootfs onto itself makes it one.').mount(
@@ -37,7 +37,7 @@ export function prepareRootfs(k: Kernel, spec: Spec, boot: Bootstrap): void {
   try {
     (spec.mounts ?? []).forEach((m, i) => {
       try {
-        mountOne(k, m, `mounts[${i}]`, boot, rootDir);
+        mountOne(k, m, `mounts[${i}]`, boot, rootDir, view);
       } catch (err) {
         throw withContext(`mounts[${i}] (${m.type ?? 'bind'} on ${m.destination})`, err);
       }
@@ -46,9 +46,9 @@ export function prepareRootfs(k: Kernel, spec: Spec, boot: Bootstrap): void {
     k.close(rootDir);
   }
   const hasDevTmpfs = (spec.mounts ?? []).some((m) => path.normalize(m.destination) === '/dev');
-  createDefaultDevices(k, rootfs, hasDevTmpfs);
-  createConfigDevices(k, rootfs, spec);
-  createDevSymlinks(k, rootfs, spec);
+  createDefaultDevices(k, rootfs, hasDevTmpfs, view);
+  createConfigDevices(k, rootfs, spec, view);
+  createDevSymlinks(k, rootfs, spec, view);
 }
 
 /**
@@ -56,8 +56,8 @@ export function prepareRootfs(k: Kernel, spec: Spec, boot: Bootstrap): void {
  * namespace and disastrous in the host's (pivot_root there would change the root of every
  * process). Prove we are elsewhere before touching anything.
  */
-export function assertOwnMountNamespace(boot: Bootstrap): void {
-  if (mountNamespaceInode() === boot.hostMountNs) {
+export function assertOwnMountNamespace(boot: Bootstrap, view: Pick<InitView, 'mountNamespaceInode'> = OWN_VIEW): void {
+  if (view.mountNamespaceInode() === boot.hostMountNs) {
     throw new UserError(
       'refusing to set up the rootfs: the init is still in the host\'s mount namespace',
       'the config must ask for a new mount namespace (linux.namespaces: {"type": "mount"})',
@@ -106,7 +106,7 @@ function checkKernelFsDestination(m: Mount, rootfs: string, target: string): voi
   }
 }
 
-function mountOne(k: Kernel, m: Mount, field: string, boot: Bootstrap, rootDir: number): void {
+function mountOne(k: Kernel, m: Mount, field: string, boot: Bootstrap, rootDir: number, view: PathView): void {
   const opts = parseMountOptions(m.options);
   const target = resolveInRoot(boot.rootfs, m.destination);
   checkProcDestination(boot.rootfs, target, m.destination);
@@ -117,14 +117,14 @@ function mountOne(k: Kernel, m: Mount, field: string, boot: Bootstrap, rootDir: 
 
   if (m.type === 'cgroup' || m.type === 'cgroup2') {
     // A tmpfs and the controllers below it: all made by us, inside a mount of our own.
-    makeMountPoint(kf, target, true);
+    makeMountPoint(kf, target, true, view);
     mountCgroupFs(kf, target, opts.flags);
     for (const propagation of opts.propagation) kf.mount(null, target, null, propagation, null);
     return;
   }
   const source = isBind ? path.resolve(boot.bundle, m.source ?? '') : undefined;
   if (source !== undefined && !fs.existsSync(source)) throw new UserError(`bind source ${source} does not exist`);
-  makeMountPoint(kf, target, source === undefined || fs.statSync(source).isDirectory());
+  makeMountPoint(kf, target, source === undefined || fs.statSync(source).isDirectory(), view);
   // Between resolving the destination and mounting on it, another container sharing this rootfs
   // could swap a directory on the way for a symlink to "/" (runc's CVE-2021-30465). So the
   // destination is opened once, below the rootfs (RESOLVE_IN_ROOT), and mounted on through its fd:
@@ -161,8 +161,8 @@ function mountOne(k: Kernel, m: Mount, field: string, boot: Bootstrap, rootDir: 
 }
 
 /** Make the file or directory a mount will cover, when the rootfs lacks it. */
-function makeMountPoint(k: Kernel, target: string, directory: boolean): void {
-  if (fs.existsSync(target)) return;
+function makeMountPoint(k: Kernel, target: string, directory: boolean, view: PathView): void {
+  if (view.exists(target)) return;
   if (directory) {
     k.mkdirAll(target, 0o755);
   } else {

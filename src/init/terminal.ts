@@ -18,7 +18,7 @@ import type { Process } from '../oci/spec';
  * Make the pty and hand its master over the console socket (`consoleSocket`, an fd the runtime
  * passed, right after the sync socket); returns the slave's fd, for attachTerminal.
  */
-export function makeTerminal(k: Kernel, process: Pick<Process, 'consoleSize'>, consoleSocket: number, options: { bindConsole?: boolean } = {}): number {
+export function makeTerminal(k: Kernel, process: Pick<Process, 'consoleSize'>, consoleSocket: number, options: { bindConsole?: boolean; exists?: (p: string) => boolean } = {}): number {
   const t = k.because('process.terminal');
   const master = k.because('process.terminal', 'Opening /dev/ptmx makes a new pseudo-terminal in this devpts and returns its master side.').open(
     '/dev/ptmx',
@@ -35,7 +35,7 @@ export function makeTerminal(k: Kernel, process: Pick<Process, 'consoleSize'>, c
   if (options.bindConsole) {
     // As on a machine, /dev/console is the system's terminal: here, the container's (runc does
     // the same). A bind mount of the slave over a file made for it in the container's /dev.
-    if (!fs.existsSync('/dev/console')) t.close(t.open('/dev/console', fs.constants.O_CREAT | fs.constants.O_WRONLY, 0o600));
+    if (!(options.exists ?? fs.existsSync)('/dev/console')) t.close(t.open('/dev/console', fs.constants.O_CREAT | fs.constants.O_WRONLY, 0o600));
     k.because('process.terminal', 'The container\'s /dev/console is its terminal, as a machine\'s is.').mount(`/dev/pts/${n}`, '/dev/console', null, MS.BIND, null);
   }
   const size = process.consoleSize;

@@ -60,7 +60,8 @@ export function capabilityNames(mask: bigint): string {
  * its bounding set may lack some.
  */
 export function ownCapabilities(set: 'CapBnd' | 'CapPrm'): bigint {
-  const line = require('node:fs').readFileSync('/proc/self/status', 'utf8').split('\n').find((l: string) => l.startsWith(`${set}:`));
+  const { readProc, STATUS_STAND_IN } = require('./proc') as typeof import('./proc');
+  const line = readProc('/proc/self/status', () => STATUS_STAND_IN).split('\n').find((l: string) => l.startsWith(`${set}:`));
   return BigInt(`0x${line?.split(/\s+/)[1] ?? '0'}`);
 }
 

@@ -2,7 +2,8 @@
  * What every command of the runtime works with: the kernel (observed, so each call is a Step),
  * the state store, and, with -E, the narrator that prints the steps as they happen.
  */
-import { observe, type Kernel, type KernelOps, type Step } from '../linux/kernel';
+import { observe, type Child, type Kernel, type KernelOps, type Step } from '../linux/kernel';
+import type { InitConnection } from './init-connection';
 import { LinuxKernel } from '../linux/linux-kernel';
 import type { Narrator } from '../explain/narrator';
 import type { StepMode } from '../explain/step-mode';
@@ -26,8 +27,18 @@ function saveTrace(dir: string, command: string, steps: Step[]): void {
   if (copy) fs.appendFileSync(copy, lines, { mode: 0o600 });
 }
 
+/** The runtime's end of a helper's sync socket: what create and exec use of InitConnection. */
+export type HelperConnection = Pick<InitConnection, 'expect' | 'execed' | 'send' | 'letGo' | 'release'>;
+
 export interface RuntimeContext {
   kernel: Kernel;
+  /** --dry-run: the kernel records and changes nothing, and so does the store (dry-run.ts). */
+  dryRun?: boolean;
+  /**
+   * Talk to a helper we spawned (the init, an exec helper; `what` names it in errors) over its
+   * sync socket, whose other end is its fd 3. A dry run answers in this process instead.
+   */
+  connect(child: Child, socket: number, what?: string): HelperConnection;
   store: StateStore;
   /** Present with -E (and with --step, which implies it). */
   narrator?: Narrator;
@@ -56,6 +67,8 @@ export interface ContextOptions {
   step?: boolean;
   /** The kernel to use: the real one unless a test passes a fake. */
   kernel?: KernelOps;
+  /** Where the narration goes (without colour); stderr by default. */
+  write?: (text: string) => void;
   /** Where warnings go; stderr by default. */
   warn?: (message: string) => void;
 }
@@ -63,7 +76,7 @@ export interface ContextOptions {
 export function makeContext(options: ContextOptions): RuntimeContext {
   // The narration's texts are loaded only for -E.
   const narrator = options.educational || options.step
-    ? new (require('../explain/narrator') as typeof import('../explain/narrator')).Narrator(undefined, undefined, options.explainLevel)
+    ? new (require('../explain/narrator') as typeof import('../explain/narrator')).Narrator(options.write, options.write ? false : undefined, options.explainLevel)
     : undefined;
   const stepMode = options.step && narrator
     ? new (require('../explain/step-mode') as typeof import('../explain/step-mode')).StepMode(() => narrator.stepsNarrated + 1)
@@ -80,6 +93,9 @@ export function makeContext(options: ContextOptions): RuntimeContext {
     narrator,
     stepMode,
     onStep,
+    connect: (child, socket, what) => new (require('./init-connection') as typeof import('./init-connection')).InitConnection(
+      child, socket, onStep, what, stepMode && ((step, args, pid) => stepMode.pause(step, args, pid)),
+    ),
     warn: options.warn ?? ((message) => writeErr(`nk-runtime: warning: ${message}\n`)),
   };
 }

@@ -22,14 +22,13 @@ import type { Spec, State } from '../oci/spec';
 import { hasRuntimeHooks, runHooks } from './hooks';
 import { validateContainerId } from './container-id';
 import type { RuntimeContext } from './context';
-import { InitConnection } from './init-connection';
 import { spawnHelper, type PidNamespaceTarget } from './spawn-init';
 import { mountNamespaceInode } from '../init/namespaces';
 import { checkSupported } from './requirements';
 import { notApplied } from './not-applied';
 import { ungrantable } from '../linux/capabilities';
 import { processStartTime } from './status';
-import { writeFileAtomic, type ContainerDir, type SavedState } from './state-store';
+import type { ContainerDir, SavedState } from './state-store';
 
 export interface CreateOptions {
   bundle: string;
@@ -117,7 +116,7 @@ export async function create(ctx: RuntimeContext, id: string, options: CreateOpt
     }
     init = helper.child;
     mark('create: init spawned');
-    const connection = new InitConnection(init, helper.socket, ctx.onStep, 'init', ctx.stepMode && ((step, args, pid) => ctx.stepMode!.pause(step, args, pid)));
+    const connection = ctx.connect(init, helper.socket);
     state.pid = init.pid;
     state.pidStartTime = processStartTime(init.pid!);
     container.writeConfig(spec);
@@ -185,7 +184,7 @@ export async function create(ctx: RuntimeContext, id: string, options: CreateOpt
     mark('create: done');
     ctx.saveTrace(container.dir, `create ${id}`);
     log.runtime('create %s: ready, init pid %d', id, init.pid);
-    if (options.pidFile) writeFileAtomic(path.resolve(options.pidFile), String(init.pid));
+    if (options.pidFile) ctx.store.writePidFile(path.resolve(options.pidFile), init.pid);
     ctx.narrator?.say(`The init (host pid ${init.pid}) now waits on exec.fifo; \`nk-runtime start ${id}\` runs the program.`);
     if (ctx.stepMode) ctx.narrator?.say(`--step: the init's last steps pause in \`start\` (\`nk-runtime --step start ${id}\`; without --step it runs them at once).`);
     if (ctx.narrator && !options.coverageLater) narrateConfigCoverage(ctx, spec, state);

@@ -17,10 +17,8 @@ import { parseJson } from '../oci/json';
 import type { Process } from '../oci/spec';
 import { validateSpec } from '../oci/validate';
 import type { RuntimeContext } from './context';
-import { InitConnection } from './init-connection';
 import { spawnHelper } from './spawn-init';
 import { deriveStatus } from './status';
-import { writeFileAtomic } from './state-store';
 import { exitStatusOf, waitForwardingSignals } from './wait';
 import { proxyTerminal } from './terminal-proxy';
 
@@ -77,7 +75,7 @@ export async function exec(ctx: RuntimeContext, id: string, options: ExecOptions
   }
   const { child: helper, socket } = spawned;
   const exited = exitStatusOf(helper);
-  const connection = new InitConnection(helper, socket, ctx.onStep, 'exec helper', ctx.stepMode && ((step, args, pid) => ctx.stepMode!.pause(step, args, pid)));
+  const connection = ctx.connect(helper, socket, 'exec helper');
   try {
     const cgroup = state.cgroup ? cgroupFromPlacement(k.because('exec'), state.cgroup) : undefined;
     cgroup?.addProcess(helper.pid, 'early');
@@ -95,9 +93,14 @@ export async function exec(ctx: RuntimeContext, id: string, options: ExecOptions
     }
     throw err;
   }
-  if (options.pidFile) writeFileAtomic(path.resolve(options.pidFile), String(helper.pid));
+  if (options.pidFile) ctx.store.writePidFile(path.resolve(options.pidFile), helper.pid);
   const terminal = ourConsoleEnd === undefined ? undefined : k.because('process.terminal').receiveFd(ourConsoleEnd);
   ctx.saveTrace(container.dir, `exec ${id} ${process.args?.join(' ') ?? ''}`.trim());
+  if (ctx.dryRun) {
+    // Nothing was started (dry-run.ts): nothing to wait for, and no terminal to show.
+    ctx.narrator?.say(options.detach ? 'exec --detach would exit here; the command runs once it has.' : 'exec would now wait for the command (passing on the signals it gets) and exit with its status.');
+    return 0;
+  }
   if (options.detach) {
     // Exit without closing the socket ourselves: the helper runs the command once the kernel
     // closes it, as this process ends (see ExecBootstrap.waitForRuntimeExit).

@@ -162,6 +162,11 @@ export class StateStore {
     return c;
   }
 
+  /** --pid-file: the pid of the init (create) or of an exec'd process, for the caller to read. */
+  writePidFile(file: string, pid: number): void {
+    writeFileAtomic(file, String(pid));
+  }
+
   /** The IDs of every container in the store. */
   ids(): string[] {
     let names: string[];

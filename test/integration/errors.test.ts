@@ -140,6 +140,7 @@ t.test('not root: every command that changes something says it must be run as ro
     const message = expectFailure(t, { status: r.status, stdout: r.stdout, stderr: r.stderr }, what, 'must be run as root');
     t.equal(message, 'must be run as root');
     t.match(r.stderr, /\n {2}hint: .*root/, 'with a hint that says why');
+    if (args[0] === 'create' || args[0] === 'run') t.match(r.stderr, /hint: .*, or --dry-run to see every call it would make, without root\n/, 'and names --dry-run');
     nothingLeft(t, box, c, then);
   }
   t.notOk(fs.existsSync(box.root), 'not even the state root was made');

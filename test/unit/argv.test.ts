@@ -8,7 +8,7 @@ import { parseHot } from '../../src/cli/argv';
 import { commands } from '../../src/cli/commands';
 import { DEFAULT_ROOT } from '../../src/runtime/state-store';
 
-const FIELDS = ['root', 'educational', 'debug', 'step', 'log', 'logFormat', 'container-id', 'bundle', 'pid-file', 'detach', 'force', 'all', 'signal', 'process', 'cwd', 'env', 'user', 'tty', 'command', 'timeout', 'timeout-grace', 'result'];
+const FIELDS = ['root', 'educational', 'debug', 'step', 'log', 'logFormat', 'container-id', 'bundle', 'pid-file', 'detach', 'force', 'all', 'signal', 'process', 'cwd', 'env', 'user', 'tty', 'command', 'timeout', 'timeout-grace', 'result', 'dry-run'];
 
 /** What yargs hands the handler, with the global options of src/cli/main.ts. */
 function viaYargs(argv: string[]): Record<string, unknown> {
@@ -52,6 +52,10 @@ const HOT = [
   'run --timeout 10s --bundle b demo',
   'run --timeout=500ms --timeout-grace 1s demo',
   'run --result /tmp/job.json --timeout 2s demo',
+  // --dry-run (no root): create, run, exec
+  'create --dry-run --bundle bundle demo',
+  '--root /tmp/r -E run demo --dry-run',
+  'exec --dry-run c1 ls /',
   '--root=/tmp/x state c1',
   'kill c1',
   'kill c1 SIGKILL -a',

@@ -1,7 +1,7 @@
 import type { Argv } from 'yargs';
 import { exec } from '../../runtime/exec';
 import { requireRoot, runCommand } from '../report';
-import { contextFor, preserveFds, withId, type Args } from './options';
+import { contextFor, DRY_RUN, dryRun, preserveFds, withId, type Args } from './options';
 
 export const execCommand = {
   command: 'exec <container-id> [command..]',
@@ -17,13 +17,13 @@ export const execCommand = {
       .option('pid-file', { type: 'string', describe: 'write the process\'s host pid to this file' })
       .option('tty', { alias: 't', type: 'boolean', default: false, describe: 'a terminal: shown here, or sent to --console-socket' })
       .option('console-socket', { type: 'string', describe: 'send the terminal master fd to this unix socket' })
-      .option('preserve-fds', { type: 'string', describe: 'pass fds 3 to 2+N on to the command as they are' }),
+      .option('preserve-fds', { type: 'string', describe: 'pass fds 3 to 2+N on to the command as they are' })
+      .option('dry-run', DRY_RUN),
   handler: (
-    args: Args<{ 'container-id': string; command?: string[]; process?: string; cwd?: string; env: string[]; user?: string; detach: boolean; 'pid-file'?: string; tty: boolean; 'console-socket'?: string; 'preserve-fds'?: string }>,
+    args: Args<{ 'container-id': string; command?: string[]; process?: string; cwd?: string; env: string[]; user?: string; detach: boolean; 'pid-file'?: string; tty: boolean; 'console-socket'?: string; 'preserve-fds'?: string; 'dry-run'?: boolean }>,
   ) =>
     runCommand(`exec ${args['container-id']}`, args, async () => {
-      requireRoot();
-      return exec(contextFor(args), args['container-id'], {
+      const options = {
         processFile: args.process,
         args: (args.command ?? []).map(String),
         cwd: args.cwd,
@@ -34,6 +34,9 @@ export const execCommand = {
         tty: args.tty,
         consoleSocket: args['console-socket'],
         preserveFds: preserveFds(args['preserve-fds']),
-      });
+      };
+      if (args['dry-run']) return dryRun(args).exec(args['container-id'], options);
+      requireRoot(true);
+      return exec(contextFor(args), args['container-id'], options);
     }),
 };

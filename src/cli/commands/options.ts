@@ -23,7 +23,28 @@ export function withBundle<T>(y: Argv<T>) {
     .option('console-socket', { type: 'string', describe: 'send the terminal master fd to this unix socket (process.terminal)' })
     .option('no-pivot', { type: 'boolean', describe: 'MS_MOVE and chroot instead of pivot_root (for a rootfs on a ramdisk; weaker)' })
     .option('no-new-keyring', { type: 'boolean', describe: 'accepted: nk-runtime never makes a session keyring' })
-    .option('preserve-fds', { type: 'string', describe: 'pass fds 3 to 2+N on to the program as they are' });
+    .option('preserve-fds', { type: 'string', describe: 'pass fds 3 to 2+N on to the program as they are' })
+    .option('dry-run', DRY_RUN);
+}
+
+/** --dry-run, for create, run and exec. */
+export const DRY_RUN = {
+  type: 'boolean',
+  default: false,
+  describe: 'change nothing, need no root: narrate (as -E) every call the command would make, the init\'s too, up to execve',
+} as const;
+
+/**
+ * The dry run's module (src/runtime/dry-run.ts), loaded only for --dry-run, and its options from
+ * the global ones: -E is implied.
+ */
+export function dryRun(args: GlobalOptions) {
+  const module = require('../../runtime/dry-run') as typeof import('../../runtime/dry-run');
+  const options = { root: args.root, explainLevel: Math.max(1, args.educational), warn: (message: string) => warn(args, message) };
+  return {
+    create: (command: 'create' | 'run', id: string, create: Parameters<typeof module.dryRunCreate>[3]) => module.dryRunCreate(options, command, id, create),
+    exec: (id: string, exec: Parameters<typeof module.dryRunExec>[2]) => module.dryRunExec(options, id, exec),
+  };
 }
 
 /**

@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { UserError, type FailedCall } from '../../errors';
 import { errnoDescription } from '../errno';
 import { KernelError, type Kernel } from '../kernel';
+import { readProc } from '../proc';
 
 /** A cgroup operation the kernel refused. `code` is the errno name ("EINVAL"). */
 export class CgroupError extends UserError {
@@ -97,7 +98,32 @@ export function rdmaLines(rdma: Record<string, { hcaHandles?: number; hcaObjects
 
 /** A cgroup file's contents, without the trailing newline. */
 export function readValue(file: string): string {
-  return fs.readFileSync(file, 'utf8').trim();
+  // No cgroups here (a dry run on macOS, linux/proc.ts): a v2 parent that delegates every controller.
+  return readProc(file, () => (path.basename(file) === 'cgroup.subtree_control' ? 'cpuset cpu io memory hugetlb pids rdma' : '')).trim();
+}
+
+/**
+ * The nearest of `dir` and its parents that exists. In a real create that is `dir`: it was just
+ * made. A dry run (runtime/dry-run.ts) makes no directory; the kernel would give the new cgroup
+ * the control files of its parent's controllers, so the nearest existing cgroup answers for it.
+ */
+export function nearestExisting(dir: string): string {
+  let at = dir;
+  while (!fs.existsSync(at) && path.dirname(at) !== at) at = path.dirname(at);
+  return at;
+}
+
+/**
+ * A control file's value; `fresh` where its cgroup has not been made (a dry run): what the file
+ * of a new cgroup would hold, or the value just written.
+ */
+export function readValueOr(file: string, fresh: string): string {
+  return fs.existsSync(path.dirname(file)) ? readValue(file) : fresh;
+}
+
+/** Whether the cgroup `dir` has the control file `name` (asked of nearestExisting). */
+export function hasControlFile(dir: string, name: string): boolean {
+  return fs.existsSync(path.join(nearestExisting(dir), name));
 }
 
 /** A file that holds a space-separated list: "cpu memory pids". */

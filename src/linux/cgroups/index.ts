@@ -9,7 +9,7 @@
  *   save(cgroup.placement);                // into state.json; later:
  *   cgroupFromPlacement(kernel, placement).destroy();  // rmdir what create() made
  */
-import * as fs from 'node:fs';
+import { MOUNTINFO_STAND_IN, readProc, SELF_CGROUP_STAND_IN } from '../proc';
 import type { Kernel } from '../kernel';
 import { detectLayout } from './detect';
 import { cgroupDir } from './paths';
@@ -38,8 +38,8 @@ export interface OpenCgroupOptions {
 /** Work out where the container's cgroup goes on this host. Nothing is created yet. */
 export function openCgroup(opts: OpenCgroupOptions): Cgroup {
   const root = opts.root ?? '/sys/fs/cgroup';
-  const selfCgroup = opts.selfCgroup ?? fs.readFileSync('/proc/self/cgroup', 'utf8');
-  const mountinfo = opts.mountinfo ?? fs.readFileSync('/proc/self/mountinfo', 'utf8');
+  const selfCgroup = opts.selfCgroup ?? readProc('/proc/self/cgroup', () => SELF_CGROUP_STAND_IN);
+  const mountinfo = opts.mountinfo ?? readProc('/proc/self/mountinfo', () => MOUNTINFO_STAND_IN);
   const layout = detectLayout(root, mountinfo, selfCgroup);
 
   if (layout.version === 2) {

@@ -9,8 +9,11 @@ import { UserError } from '../../errors';
 import { isUnder } from './detect';
 import { CgroupBase } from './base';
 import { applyDeviceRules } from './devices';
-import { MissingControllerError, isSet, pidsMaxValue, rdmaLines, readValue, writeCgroupFile } from './files';
+import { MissingControllerError, hasControlFile, isSet, nearestExisting, pidsMaxValue, rdmaLines, readValue, readValueOr, writeCgroupFile } from './files';
 import type { LinuxResources } from './types';
+
+/** What memory.limit_in_bytes of a new cgroup reads: no limit (the largest page-aligned value). */
+const NO_LIMIT = '9223372036854771712';
 
 export class CgroupV1 extends CgroupBase {
   /**
@@ -23,8 +26,9 @@ export class CgroupV1 extends CgroupBase {
     const cpuset = this.placement.dirs.cpuset;
     if (!cpuset || !isUnder(cpuset, dir)) return; // not a level of the cpuset hierarchy
     for (const name of ['cpuset.cpus', 'cpuset.mems']) {
-      if (readValue(path.join(dir, name)) !== '') continue;
-      const parent = path.dirname(dir);
+      // A directory a dry run did not make would have started empty, as every new one.
+      if (fs.existsSync(dir) && readValue(path.join(dir, name)) !== '') continue;
+      const parent = nearestExisting(path.dirname(dir));
       const value = readValue(path.join(parent, name));
       if (value === '') {
         throw new UserError(`cgroup: ${parent}/${name} is empty, so no cgroup below it can hold processes`);
@@ -77,7 +81,7 @@ export class CgroupV1 extends CgroupBase {
     for (const [key, file] of [['kernel', 'memory.kmem.limit_in_bytes'], ['kernelTCP', 'memory.kmem.tcp.limit_in_bytes']] as const) {
       const value = memory[key];
       if (!isSet(value)) continue;
-      if (!fs.existsSync(path.join(this.dirOf('memory', `${f}.${key}`), file))) {
+      if (!hasControlFile(this.dirOf('memory', `${f}.${key}`), file)) {
         throw new UserError(`${f}.${key}: this kernel has no ${file} (kernel memory is counted with the rest since Linux 5.x)`, `leave out ${f}.${key}`);
       }
       this.write('memory', `${f}.${key}`, file, String(value));
@@ -104,7 +108,7 @@ export class CgroupV1 extends CgroupBase {
     const dir = () => this.dirOf('blkio', f);
     if (isSet(io.weight)) {
       // CFQ's blkio.weight is gone from recent kernels; BFQ has its own file (as runc picks).
-      const file = fs.existsSync(path.join(dir(), 'blkio.weight')) ? 'blkio.weight' : 'blkio.bfq.weight';
+      const file = hasControlFile(dir(), 'blkio.weight') ? 'blkio.weight' : 'blkio.bfq.weight';
       this.write('blkio', `${f}.weight`, file, String(io.weight));
     }
     if (isSet(io.leafWeight)) this.write('blkio', `${f}.leafWeight`, 'blkio.leaf_weight', String(io.leafWeight));
@@ -160,7 +164,7 @@ export class CgroupV1 extends CgroupBase {
     const limitFile = path.join(dir, 'memory.limit_in_bytes');
     // OCI's swap is memory + swap together, which is exactly what memsw counts (memory.rst, 2.4).
     const swapFile = path.join(dir, 'memory.memsw.limit_in_bytes');
-    const swapAccounted = fs.existsSync(swapFile);
+    const swapAccounted = hasControlFile(dir, 'memory.memsw.limit_in_bytes');
 
     // As runc: "no memory limit" with no swap given means no limit on swap either.
     if (limit === -1 && !isSet(swap) && swapAccounted) swap = -1;
@@ -179,7 +183,7 @@ export class CgroupV1 extends CgroupBase {
     // The kernel refuses (EINVAL) any write that would leave memsw below the memory limit. A new
     // cgroup has both unlimited: lower the memory limit first. When raising limits (an update),
     // swap must go first. runc decides the same way.
-    const raising = isSet(limit) && isSet(swap) && (swap === -1 || Number(readValue(limitFile)) < swap);
+    const raising = isSet(limit) && isSet(swap) && (swap === -1 || Number(readValueOr(limitFile, NO_LIMIT)) < swap);
     if (raising) {
       writeSwap();
       writeLimit();
@@ -199,7 +203,7 @@ export class CgroupV1 extends CgroupBase {
       writeCgroupFile(this.kernel, 'linux.resources.cpu.shares', file, String(shares));
       // The kernel does not refuse shares outside 2..262144: it quietly clamps them
       // (kernel/sched/core.c). Read the value back, as runc does, so the user hears about it.
-      const actual = Number(readValue(file));
+      const actual = Number(readValueOr(file, String(shares)));
       if (actual !== shares) {
         throw new UserError(
           `linux.resources.cpu.shares: the kernel set ${file} to ${actual}, not ${shares}`,

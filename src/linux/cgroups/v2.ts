@@ -6,12 +6,11 @@
  * it in cgroup.subtree_control ("Enabling and Disabling"), and a cgroup that does so cannot hold
  * processes itself ("No Internal Process Constraint"; the root cgroup is the exception).
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UserError } from '../../errors';
 import { CgroupBase } from './base';
 import { applyDeviceProgram } from './devices';
-import { isSet, pidsMaxValue, rdmaLines, readWords, writeCgroupFile } from './files';
+import { hasControlFile, isSet, pidsMaxValue, rdmaLines, readWords, writeCgroupFile } from './files';
 import type { LinuxResources } from './types';
 
 /** The controllers whose files apply() writes. */
@@ -186,7 +185,7 @@ export class CgroupV2 extends CgroupBase {
       const file = path.join(this.dir, 'memory.swap.max');
       // No such file: the kernel does not account swap. Asking for "no limit" or "no swap" is
       // then already true, as runc reasons; any other limit cannot be honoured.
-      if (!fs.existsSync(file)) {
+      if (!hasControlFile(this.dir, 'memory.swap.max')) {
         if (swap === 'max' || swap === '0') return;
         throw new UserError(`linux.resources.memory.swap: ${file} does not exist: this kernel does not account swap`);
       }
