@@ -50,15 +50,20 @@ function main(): void {
     loadLibc();
     mark('init: libc bound');
     channel.send({ type: 'booted' });
+    const sink = (step: Step) => channel.send({ type: 'step', step });
+    // In a user namespace of our own, exec.fifo comes as an open file, before the bootstrap.
+    const sentFifo = process.env.NK_USER_NAMESPACE === 'new'
+      ? observe(new LinuxKernel(), 'init', sink).because('exec.fifo', 'The runtime sends exec.fifo as an open file: in our user namespace the state dir may be out of reach.').receiveFd(fds.sync)
+      : undefined;
     const boot = channel.receiveBootstrap();
     mark('init: bootstrap received');
-    const k = observe(new LinuxKernel(), boot.type === 'exec' ? 'exec' : 'init', (step: Step) => channel.send({ type: 'step', step }));
+    const k = observe(new LinuxKernel(), boot.type === 'exec' ? 'exec' : 'init', sink);
     // Until execve we are the runtime's executable inside the container: no ptrace, no core dump,
     // and /proc/<our pid>/ files only for those with CAP_SYS_PTRACE (the class of runc's
     // CVE-2019-5736; see runtime/read-only-executable.ts). execve makes the program dumpable again.
     k.because('process (CVE-2019-5736)', 'Not dumpable: a container process without CAP_SYS_PTRACE cannot open our /proc/<pid>/exe, mem or fds.').prctl(PR.SET_DUMPABLE, 0);
     if (boot.type === 'exec') return execInContainer(k, boot, channel, fds);
-    const spec = JSON.parse(fs.readFileSync(`${boot.stateDir}/config.json`, 'utf8')) as Spec;
+    const spec = boot.spec ?? (JSON.parse(fs.readFileSync(`${boot.stateDir}/config.json`, 'utf8')) as Spec);
     // Compiled now: after pivot_root the compiler's files are out of reach.
     const seccomp = prepareSeccomp(spec.linux?.seccomp);
 
@@ -73,7 +78,7 @@ function main(): void {
     if (boot.hookState) runHooks(k, 'createContainer', spec.hooks?.createContainer, boot.hookState);
     // exec.fifo lives in the state dir, which will be out of reach after pivot_root: keep a
     // handle on it (O_PATH opens without reading or writing, so it does not block).
-    const fifo = k.because('exec.fifo', 'A handle on exec.fifo, to reach it through /proc/self/fd after pivot_root.').open(
+    const fifo = sentFifo ?? k.because('exec.fifo', 'A handle on exec.fifo, to reach it through /proc/self/fd after pivot_root.').open(
       `${boot.stateDir}/exec.fifo`, O_PATH, 0,
     );
     if (boot.noPivot) moveToRootfs(k, boot.rootfs);

@@ -16,14 +16,15 @@ import * as path from 'node:path';
 import { UserError, withContext } from '../errors';
 import { log, mark } from '../log';
 import { openCgroup, type Cgroup } from '../linux/cgroups';
-import type { Child, Kernel } from '../linux/kernel';
+import type { Child, Kernel, Step } from '../linux/kernel';
+import { O_PATH } from '../linux/constants';
 import { loadBundle } from '../oci/bundle';
-import type { Spec, State } from '../oci/spec';
+import type { IDMapping, Spec, State } from '../oci/spec';
 import { hasRuntimeHooks, runHooks } from './hooks';
 import { validateContainerId } from './container-id';
 import type { RuntimeContext } from './context';
 import { InitConnection } from './init-connection';
-import { spawnHelper, type PidNamespaceTarget } from './spawn-init';
+import { spawnHelper, type PidNamespaceTarget, type UserNamespaceTarget } from './spawn-init';
 import { mountNamespaceInode } from '../init/namespaces';
 import { checkSupported } from './requirements';
 import { notApplied } from './not-applied';
@@ -99,13 +100,14 @@ export async function create(ctx: RuntimeContext, id: string, options: CreateOpt
     } else if (proxy) {
       [ourConsoleEnd, consoleSocket] = k.because('process.terminal', 'No --console-socket: the terminal comes to us, to show it here.').socketpair();
     }
+    const userns = userNamespaceOf(spec, ctx.onStep);
     let helper;
     try {
       helper = spawnHelper(
         k,
         pidNamespaceOf(spec),
         'The init: a new process of this runtime (Node, or the single executable) that will set up the container from inside, then become its program.',
-        { consoleSocket, preserveFds: options.preserveFds },
+        { consoleSocket, preserveFds: options.preserveFds, userNamespace: userns },
       );
     } finally {
       if (consoleSocket !== undefined) k.close(consoleSocket);
@@ -119,6 +121,12 @@ export async function create(ctx: RuntimeContext, id: string, options: CreateOpt
     container.writeState(state);
     mark('create: config and state written');
     k.because('exec.fifo', 'The fifo `start` will open: until then, the init waits on it.').mkfifo(container.execFifo, 0o600);
+    if (userns) {
+      // The init is root only of its user namespace: host files are not its, it cannot read
+      // config.json (the config comes in the bootstrap) nor open exec.fifo unless it owns it.
+      const root = hostIds(spec);
+      k.because('linux.uidMappings', 'The fifo belongs to the container\'s root, as the host sees it: the init may open it for writing (runc does the same).').chown(container.execFifo, root.uid, root.gid);
+    }
 
     // While the init boots, make its cgroup.
     cgroup = openCgroup({ kernel: k, id, cgroupsPath: spec.linux?.cgroupsPath });
@@ -148,8 +156,19 @@ export async function create(ctx: RuntimeContext, id: string, options: CreateOpt
       ? { ociVersion: spec.ociVersion, id, status: 'creating', pid: init.pid, bundle, ...(spec.annotations ? { annotations: spec.annotations } : {}) }
       : undefined;
     const runtimeHooks = hasRuntimeHooks(spec.hooks);
+    if (userns) {
+      // The state dir may be out of the init's reach (its parents need not be searchable by
+      // others): the fifo comes as an open file, over the socket, just before the bootstrap.
+      const fifo = k.because('exec.fifo', 'A handle on exec.fifo for the init, which may not be able to reach the state dir.').open(container.execFifo, O_PATH, 0);
+      try {
+        k.because('exec.fifo').sendFd(helper.socket, fifo);
+      } finally {
+        k.close(fifo);
+      }
+    }
     connection.send({
       type: 'bootstrap',
+      ...(userns ? { spec } : {}),
       stateDir: container.dir,
       bundle,
       rootfs,
@@ -224,6 +243,22 @@ function pidNamespaceOf(spec: Spec): PidNamespaceTarget | undefined {
   const index = (spec.linux?.namespaces ?? []).findIndex((n) => n.type === 'pid');
   if (index < 0) return undefined;
   return { field: `linux.namespaces[${index}]`, path: spec.linux!.namespaces![index].path };
+}
+
+/** A new user namespace, with its maps; undefined when the config asks for none. */
+function userNamespaceOf(spec: Spec, onStep: (step: Step) => void): UserNamespaceTarget | undefined {
+  const index = (spec.linux?.namespaces ?? []).findIndex((n) => n.type === 'user');
+  if (index < 0) return undefined;
+  return { field: `linux.namespaces[${index}]`, uidMappings: spec.linux!.uidMappings!, gidMappings: spec.linux!.gidMappings!, onStep };
+}
+
+/** The host uid and gid of the container's root (requirements.ts checked that 0 is mapped). */
+function hostIds(spec: Spec): { uid: number; gid: number } {
+  const host = (mappings: IDMapping[]) => {
+    const m = mappings.find((x) => x.containerID === 0)!;
+    return m.hostID;
+  };
+  return { uid: host(spec.linux!.uidMappings!), gid: host(spec.linux!.gidMappings!) };
 }
 
 /** Remove what a failed create made: the init, its cgroup, the state dir. */

@@ -3,7 +3,7 @@
  * that an unsupported config fails with a reason and leaves nothing behind.
  */
 import { UserError } from '../errors';
-import type { Spec } from '../oci/spec';
+import type { IDMapping, Spec } from '../oci/spec';
 
 export function checkSupported(spec: Spec): void {
   const namespaces = spec.linux?.namespaces ?? [];
@@ -11,12 +11,7 @@ export function checkSupported(spec: Spec): void {
   const isNew = (type: string) => namespaces.some((n) => n.type === type && !n.path);
 
   if (!spec.process) throw new UserError('config.json: process: is required to create a container');
-  if (has('user')) {
-    throw new UserError(
-      'config.json: linux.namespaces: user namespaces are not supported yet',
-      'Node.js and Bun always run several threads, and the kernel refuses unshare(CLONE_NEWUSER) in a multi-threaded process (EINVAL, man 2 unshare); remove the "user" entry',
-    );
-  }
+  checkUserNamespace(spec);
   if (has('time')) throw new UserError('config.json: linux.namespaces: time namespaces are not supported yet', 'remove the "time" entry');
   if (!isNew('mount')) {
     throw new UserError(
@@ -27,4 +22,55 @@ export function checkSupported(spec: Spec): void {
   if (spec.hostname !== undefined && !isNew('uts')) {
     throw new UserError('config.json: hostname: setting a hostname needs a new UTS namespace', 'add {"type": "uts"} to linux.namespaces, or remove hostname');
   }
+}
+
+/**
+ * A user namespace: new (an existing one by path is not supported at create), with maps that
+ * the kernel will take and that give the container a root (nk-userns becomes uid and gid 0
+ * inside before the init starts, as runc's nsexec does). man 7 user_namespaces
+ */
+function checkUserNamespace(spec: Spec): void {
+  const linux = spec.linux ?? {};
+  const index = (linux.namespaces ?? []).findIndex((n) => n.type === 'user');
+  const maps = { uidMappings: linux.uidMappings ?? [], gidMappings: linux.gidMappings ?? [] };
+  if (index < 0) {
+    for (const [field, list] of Object.entries(maps)) {
+      if (list.length) throw new UserError(`config.json: linux.${field}: mappings are for a user namespace, and linux.namespaces has none`, 'add {"type": "user"} to linux.namespaces, or remove the mappings');
+    }
+    return;
+  }
+  if (linux.namespaces![index].path) {
+    throw new UserError(`config.json: linux.namespaces[${index}]: joining an existing user namespace is not supported`, 'leave out "path": nk-runtime makes a new user namespace with linux.uidMappings and linux.gidMappings');
+  }
+  for (const [field, list] of Object.entries(maps)) checkIdMap(`linux.${field}`, list);
+  const user = spec.process?.user;
+  if (user && !isMapped(maps.uidMappings, user.uid)) throw new UserError(`config.json: process.user.uid: ${user.uid} is not mapped by linux.uidMappings`, 'the program can only run as a uid the user namespace has');
+  for (const gid of [user?.gid ?? 0, ...(user?.additionalGids ?? [])]) {
+    if (!isMapped(maps.gidMappings, gid)) throw new UserError(`config.json: process.user: gid ${gid} is not mapped by linux.gidMappings`, 'the program can only have groups the user namespace has');
+  }
+}
+
+/** What the kernel takes in a uid_map or gid_map, and a root (ID 0) inside. */
+export function checkIdMap(field: string, mappings: IDMapping[]): void {
+  if (mappings.length === 0) throw new UserError(`config.json: ${field}: a user namespace needs at least one mapping`, 'for example {"containerID": 0, "hostID": 100000, "size": 65536}');
+  // The kernel's limit since Linux 4.15 (man 7 user_namespaces).
+  if (mappings.length > 340) throw new UserError(`config.json: ${field}: ${mappings.length} mappings; the kernel takes at most 340`);
+  mappings.forEach((m, i) => {
+    if (m.size === 0) throw new UserError(`config.json: ${field}[${i}].size: must be at least 1`);
+    for (const key of ['containerID', 'hostID'] as const) {
+      if (m[key] + m.size > 2 ** 32 - 1) throw new UserError(`config.json: ${field}[${i}]: ${key} + size goes past 4294967295`);
+    }
+    mappings.slice(0, i).forEach((other, j) => {
+      for (const key of ['containerID', 'hostID'] as const) {
+        if (m[key] < other[key] + other.size && other[key] < m[key] + m.size) {
+          throw new UserError(`config.json: ${field}[${i}]: its ${key} range overlaps ${field}[${j}]'s`, 'the kernel refuses overlapping ranges (EINVAL)');
+        }
+      }
+    });
+  });
+  if (!isMapped(mappings, 0)) throw new UserError(`config.json: ${field}: ID 0 is not mapped`, 'nk-runtime becomes root of the user namespace before it sets the container up: map containerID 0');
+}
+
+function isMapped(mappings: IDMapping[], id: number): boolean {
+  return mappings.some((m) => id >= m.containerID && id < m.containerID + m.size);
 }

@@ -1,0 +1,121 @@
+/*
+ * nk-userns: the one step of nk-runtime that cannot be JavaScript (docs/kernel-mechanisms.md).
+ *
+ * The kernel refuses unshare(CLONE_NEWUSER) and setns() into a user namespace to a process with
+ * more than one thread (EINVAL, man 2 unshare, man 2 setns), and Node and Bun always have several.
+ * This program is single-threaded: it makes (or joins) the user namespace, becomes its root, and
+ * execs the runtime's real helper, which then finds itself inside and goes on as always. runc's
+ * nsexec, in miniature.
+ *
+ *   nk-userns SYNC_FD new pid|nopid PROGRAM ARGS...   for create: a new user namespace
+ *   nk-userns SYNC_FD join USERNS_PATH PROGRAM ARGS...  for exec: an existing one
+ *
+ * SYNC_FD is the socket to the runtime (the init's fd 3+N). "new": unshare(CLONE_NEWUSER), say
+ * {"type":"userns"}, wait for a line back (the runtime, in the parent user namespace, has written
+ * our uid_map and gid_map by then: man 7 user_namespaces), become root of the namespace, then
+ * clone(CLONE_PARENT[|CLONE_NEWPID]): the child (a child of the runtime, PID 1 of a PID namespace
+ * owned by the new user namespace) execs PROGRAM; we say {"type":"init","pid":N} and exit.
+ * Each call is reported as a step, in the shape of src/linux/kernel.ts's Step, named by the
+ * kernel call of the catalogue it belongs to (setresuid is "setuid").
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+static int sync_fd = -1;
+
+static void say(const char *line) {
+  size_t n = strlen(line);
+  while (n > 0) {
+    ssize_t w = write(sync_fd, line, n);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) _exit(1);
+    line += w, n -= (size_t)w;
+  }
+}
+
+/* Report one call as a step; on failure, report the error too and exit. (No JSON escaping needed:
+ * the texts below are ours and contain no quotes; paths are printed with %s but come from the
+ * runtime as /proc/<pid>/ns/user.) */
+static void step(const char *call, const char *text, long rc) {
+  char line[1024];
+  struct timespec now;
+  int error = rc < 0 ? errno : 0;
+  clock_gettime(CLOCK_REALTIME, &now);
+  snprintf(line, sizeof line,
+           "{\"type\":\"step\",\"step\":{\"role\":\"init\",\"pid\":%d,\"call\":\"%s\",\"text\":\"%s\",%s%s%s"
+           "\"site\":\"src/native/nk-userns.c\",\"time\":%lld,\"ms\":0}}\n",
+           getpid(), call, text, error ? "\"error\":\"" : "\"result\":\"", error ? strerrorname_np(error) : "0", "\",",
+           (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000);
+  say(line);
+  if (error) {
+    snprintf(line, sizeof line, "{\"type\":\"error\",\"message\":\"nk-userns: %s: %s\"}\n", text, strerror(error));
+    say(line);
+    _exit(1);
+  }
+}
+
+/* Root of the user namespace: uid and gid 0 there (host 100000, say, as the maps say). Without
+ * this, execve would drop every capability: our uid would still be the host's root, which is not
+ * mapped inside and so no root there (man 7 user_namespaces, "Effect of execve"). */
+static void become_root(void) {
+  step("setgroups", "setgroups(0, [])", setgroups(0, NULL));
+  step("setgid", "setresgid(0, 0, 0)", setresgid(0, 0, 0));
+  step("setuid", "setresuid(0, 0, 0)", setresuid(0, 0, 0));
+}
+
+int main(int argc, char **argv) {
+  if (argc < 5) {
+    fprintf(stderr, "usage: nk-userns SYNC_FD new pid|nopid|join USERNS_PATH PROGRAM ARGS...\n");
+    return 2;
+  }
+  sync_fd = atoi(argv[1]);
+  char **program = argv + 4;
+  /* Not dumpable: no container process may open our /proc/<pid>/exe or mem (CVE-2019-5736). */
+  step("prctl", "prctl(PR_SET_DUMPABLE, 0)", prctl(PR_SET_DUMPABLE, 0, 0, 0, 0));
+  if (strcmp(argv[2], "join") == 0) {
+    char text[512];
+    int fd = open(argv[3], O_RDONLY | O_CLOEXEC);
+    snprintf(text, sizeof text, "open(\\\"%s\\\")", argv[3]);
+    step("open", text, fd);
+    step("setns", "setns(fd, CLONE_NEWUSER)", setns(fd, CLONE_NEWUSER));
+    close(fd);
+    become_root();
+    execvp(program[0], program);
+    step("execve", "execve(the exec helper)", -1);
+  }
+  if (strcmp(argv[2], "new") != 0) return 2;
+  step("unshare", "unshare(CLONE_NEWUSER)", unshare(CLONE_NEWUSER));
+  say("{\"type\":\"userns\"}\n");
+  /* The runtime writes our uid_map and gid_map now, then one line: wait for it. */
+  for (char c = 0; c != '\n';) {
+    ssize_t n = read(sync_fd, &c, 1);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) _exit(1); /* the runtime is gone */
+  }
+  become_root();
+  /* A raw clone is a fork (no new stack): fine, the child only execs. CLONE_PARENT makes it the
+   * runtime's child, not ours, so the runtime waits for it as for any init (man 2 clone). */
+  long flags = CLONE_PARENT | SIGCHLD | (strcmp(argv[3], "pid") == 0 ? CLONE_NEWPID : 0);
+  long pid = syscall(SYS_clone, flags, 0, NULL, NULL, 0);
+  if (pid == 0) {
+    execvp(program[0], program);
+    step("execve", "execve(the init)", -1);
+  }
+  /* Its step is the runtime's (adoptChild), which gets the pid now. */
+  if (pid < 0) step("spawn", "clone(CLONE_PARENT|SIGCHLD)", pid);
+  char line[64];
+  snprintf(line, sizeof line, "{\"type\":\"init\",\"pid\":%ld}\n", pid);
+  say(line);
+  return 0;
+}
