@@ -118,7 +118,7 @@ const USERNS = 'It starts as nk-userns, a single-threaded C program: it makes (o
  * Its messages come one line at a time, read a byte at a time: the init's first ones may follow
  * at once, and belong to the InitConnection.
  */
-function finishNewUserNamespace(k: Kernel, userns: Child, socket: number, target: Extract<UserNamespaceTarget, { uidMappings: unknown }>): Child {
+export function finishNewUserNamespace(k: Kernel, userns: Child, socket: number, target: Extract<UserNamespaceTarget, { uidMappings: unknown }>): Child {
   try {
     expectLine(socket, 'userns', target.onStep);
     k.because('linux.uidMappings', 'nk-userns is in its new user namespace, and waits for its maps.').writeIdMap(userns.pid, 'uid', target.uidMappings);
