@@ -47,15 +47,15 @@ static void say(const char *line) {
 /* Report one call as a step; on failure, report the error too and exit. (No JSON escaping needed:
  * the texts below are ours and contain no quotes; paths are printed with %s but come from the
  * runtime as /proc/<pid>/ns/user.) */
-static void step(const char *call, const char *text, long rc) {
-  char line[1024];
+static void step(const char *call, const char *text, const char *note, long rc) {
+  char line[2048];
   struct timespec now;
   int error = rc < 0 ? errno : 0;
   clock_gettime(CLOCK_REALTIME, &now);
   snprintf(line, sizeof line,
-           "{\"type\":\"step\",\"step\":{\"role\":\"init\",\"pid\":%d,\"call\":\"%s\",\"text\":\"%s\",%s%s%s"
+           "{\"type\":\"step\",\"step\":{\"role\":\"init\",\"pid\":%d,\"call\":\"%s\",\"text\":\"%s\",\"note\":\"%s\",\"cause\":\"linux.namespaces (user)\",%s%s%s"
            "\"site\":\"src/native/nk-userns.c\",\"time\":%lld,\"ms\":0}}\n",
-           getpid(), call, text, error ? "\"error\":\"" : "\"result\":\"", error ? strerrorname_np(error) : "0", "\",",
+           getpid(), call, text, note, error ? "\"error\":\"" : "\"result\":\"", error ? strerrorname_np(error) : "0", "\",",
            (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000);
   say(line);
   if (error) {
@@ -69,9 +69,9 @@ static void step(const char *call, const char *text, long rc) {
  * this, execve would drop every capability: our uid would still be the host's root, which is not
  * mapped inside and so no root there (man 7 user_namespaces, "Effect of execve"). */
 static void become_root(void) {
-  step("setgroups", "setgroups(0, [])", setgroups(0, NULL));
-  step("setgid", "setresgid(0, 0, 0)", setresgid(0, 0, 0));
-  step("setuid", "setresuid(0, 0, 0)", setresuid(0, 0, 0));
+  step("setgroups", "setgroups(0, [])", "nk-userns: no supplementary groups of the host (unmapped, they would show as nobody).", setgroups(0, NULL));
+  step("setgid", "setresgid(0, 0, 0)", "nk-userns: gid 0 of the user namespace (the host gid gid_map gives it).", setresgid(0, 0, 0));
+  step("setuid", "setresuid(0, 0, 0)", "nk-userns: root of the user namespace. Without it, execve would drop every capability: the host root we still are is not mapped inside.", setresuid(0, 0, 0));
 }
 
 int main(int argc, char **argv) {
@@ -82,20 +82,20 @@ int main(int argc, char **argv) {
   sync_fd = atoi(argv[1]);
   char **program = argv + 4;
   /* Not dumpable: no container process may open our /proc/<pid>/exe or mem (CVE-2019-5736). */
-  step("prctl", "prctl(PR_SET_DUMPABLE, 0)", prctl(PR_SET_DUMPABLE, 0, 0, 0, 0));
+  step("prctl", "prctl(PR_SET_DUMPABLE, 0)", "nk-userns: not dumpable, so no container process can open our /proc/<pid>/exe (CVE-2019-5736).", prctl(PR_SET_DUMPABLE, 0, 0, 0, 0));
   if (strcmp(argv[2], "join") == 0) {
     char text[512];
     int fd = open(argv[3], O_RDONLY | O_CLOEXEC);
     snprintf(text, sizeof text, "open(\\\"%s\\\")", argv[3]);
-    step("open", text, fd);
-    step("setns", "setns(fd, CLONE_NEWUSER)", setns(fd, CLONE_NEWUSER));
+    step("open", text, "nk-userns: the container's user namespace, opened while /proc is the host's.", fd);
+    step("setns", "setns(fd, CLONE_NEWUSER)", "nk-userns: joining the container's user namespace, which only a single-threaded process may do (man 2 setns).", setns(fd, CLONE_NEWUSER));
     close(fd);
     become_root();
     execvp(program[0], program);
-    step("execve", "execve(the exec helper)", -1);
+    step("execve", "execve(the exec helper)", "", -1);
   }
   if (strcmp(argv[2], "new") != 0) return 2;
-  step("unshare", "unshare(CLONE_NEWUSER)", unshare(CLONE_NEWUSER));
+  step("unshare", "unshare(CLONE_NEWUSER)", "nk-userns: a new user namespace, first, so that the namespaces made after it are owned by it. Only a single-threaded process may (man 2 unshare). Its IDs map to nothing until the runtime writes the maps.", unshare(CLONE_NEWUSER));
   say("{\"type\":\"userns\"}\n");
   /* The runtime writes our uid_map and gid_map now, then one line: wait for it. */
   for (char c = 0; c != '\n';) {
@@ -110,10 +110,10 @@ int main(int argc, char **argv) {
   long pid = syscall(SYS_clone, flags, 0, NULL, NULL, 0);
   if (pid == 0) {
     execvp(program[0], program);
-    step("execve", "execve(the init)", -1);
+    step("execve", "execve(the init)", "", -1);
   }
   /* Its step is the runtime's (adoptChild), which gets the pid now. */
-  if (pid < 0) step("spawn", "clone(CLONE_PARENT|SIGCHLD)", pid);
+  if (pid < 0) step("spawn", "clone(CLONE_PARENT|SIGCHLD)", "", pid);
   char line[64];
   snprintf(line, sizeof line, "{\"type\":\"init\",\"pid\":%ld}\n", pid);
   say(line);

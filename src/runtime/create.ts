@@ -161,7 +161,7 @@ export async function create(ctx: RuntimeContext, id: string, options: CreateOpt
       // others): the fifo comes as an open file, over the socket, just before the bootstrap.
       const fifo = k.because('exec.fifo', 'A handle on exec.fifo for the init, which may not be able to reach the state dir.').open(container.execFifo, O_PATH, 0);
       try {
-        k.because('exec.fifo').sendFd(helper.socket, fifo);
+        k.because('exec.fifo', 'exec.fifo to the init, over the sync socket: it receives it before the bootstrap.').sendFd(helper.socket, fifo);
       } finally {
         k.close(fifo);
       }
