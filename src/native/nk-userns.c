@@ -109,6 +109,9 @@ int main(int argc, char **argv) {
   long flags = CLONE_PARENT | SIGCHLD | (strcmp(argv[3], "pid") == 0 ? CLONE_NEWPID : 0);
   long pid = syscall(SYS_clone, flags, 0, NULL, NULL, 0);
   if (pid == 0) {
+    /* A session of its own, as the runtime gives any init (POSIX_SPAWN_SETSID): a terminal can
+     * become the controlling terminal of a session leader only (TIOCSCTTY, man 2 ioctl_tty). */
+    if (setsid() < 0) step("spawn", "setsid()", "", -1);
     execvp(program[0], program);
     step("execve", "execve(the init)", "", -1);
   }

@@ -125,7 +125,7 @@ export function finishNewUserNamespace(k: Kernel, userns: Child, socket: number,
     k.because('linux.gidMappings', 'As root of the parent namespace (CAP_SETGID) we may map any groups, and need not deny setgroups(2) first, as an unprivileged writer must.').writeIdMap(userns.pid, 'gid', target.gidMappings);
     writeFully(socket, '{"type":"mapped"}\n');
     const { pid } = expectLine(socket, 'init', target.onStep) as { pid: number };
-    return k.because(target.field, 'nk-userns became root of the namespace and made the init with clone(CLONE_PARENT), then exited.').adoptChild(pid);
+    return k.because(target.field, 'nk-userns became root of the namespace and made the init with clone(CLONE_PARENT), then exited; the init made itself a session leader (setsid), as our spawn does for an init without a user namespace.').adoptChild(pid);
   } catch (err) {
     if (!userns.hasExited) {
       try {

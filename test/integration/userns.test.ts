@@ -5,6 +5,7 @@
 import t from 'tap';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { Sandbox, skipReason } from './harness';
 
 const skip = skipReason();
@@ -25,9 +26,10 @@ const hostUids = (pid: number) => /^Uid:\s+(.*)$/m.exec(fs.readFileSync(`/proc/$
 
 t.test('root inside the container is uid 100000 on the host', async (t) => {
   const box = new Sandbox(t);
-  const r = box.run(['run', '--bundle', box.shell('cat /proc/self/uid_map /proc/self/gid_map; id -u; id -g; echo $$', userns), id('run')]);
+  const script = 'cat /proc/self/uid_map /proc/self/gid_map; id -u; id -g; echo $$; hostname';
+  const r = box.run(['run', '--bundle', box.shell(script, (c) => (userns(c), (c.hostname = 'mapped-box'))), id('run')]);
   t.equal(r.status, 0, r.stderr);
-  t.equal(r.stdout.replace(/ +/g, ' '), ' 0 100000 65536\n 0 100000 65536\n0\n0\n1\n', 'the maps, uid and gid 0, PID 1');
+  t.equal(r.stdout.replace(/ +/g, ' '), ' 0 100000 65536\n 0 100000 65536\n0\n0\n1\nmapped-box\n', 'the maps, uid and gid 0, PID 1, its hostname (its UTS namespace is the user namespace\'s)');
 
   const c = id('box');
   t.equal(box.run(['run', '--detach', '--bundle', box.shell('sleep 60', userns, 'sleeper'), c]).status, 0);
@@ -76,6 +78,15 @@ t.test('the root of a user namespace cannot change a host file bound in; the hos
   const host = box.run(['run', '--bundle', box.shell(script, bind, 'host'), id('host')]);
   t.equal(host.status, 0, host.stderr);
   t.equal(host.stdout, 'host\nwrote\nmade\nchmodded\n', 'the host\'s root does all of it');
+});
+
+t.test('a terminal: the init, cloned by nk-userns, leads its own session and gets its controlling terminal', async (t) => {
+  const box = new Sandbox(t);
+  const bundle = box.shell('tty; id -u; exit 3', (c) => (userns(c), (c.process.terminal = true)));
+  // script(1) gives `run` a terminal, which it shows the container's on.
+  const r = spawnSync('script', ['-qec', box.commandLine(['run', '--bundle', bundle, id('tty')]), '/dev/null'], { encoding: 'utf8', timeout: 30_000 });
+  t.equal(r.status, 3, r.stdout + r.stderr);
+  t.match(r.stdout, /\/dev\/pts\/0\r*\n0\r*\n/);
 });
 
 t.test('-E narrates the user namespace: nk-userns\'s steps, the maps, the adopted init', async (t) => {
