@@ -157,7 +157,12 @@ function expectLine(socket: number, type: string, onStep: (step: Step) => void):
     }
     const message = JSON.parse(Buffer.from(bytes).toString('utf8')) as { type: string; step?: Step; message?: string };
     if (message.type === 'step') onStep(message.step!);
-    else if (message.type === 'error') throw new UserError(message.message ?? 'nk-userns failed');
+    else if (message.type === 'error') {
+      const text = message.message ?? 'nk-userns failed';
+      // ENOSPC when user.max_user_namespaces is 0 or reached; EPERM where a security module or
+      // kernel.unprivileged_userns_clone (Debian's) says no. man 7 user_namespaces
+      throw new UserError(text, /CLONE_NEWUSER/.test(text) ? 'is the kernel allowing user namespaces? see sysctl user.max_user_namespaces' : undefined);
+    }
     else if (message.type === type) return message;
   }
 }
