@@ -7,6 +7,10 @@
  * spawn, and step back at once, or every later child of ours would land inside too. The kernel
  * layer's spawn makes the three calls together, with no JavaScript in between (linux-kernel.ts
  * says why).
+ *
+ * With a user namespace the helper starts as nk-userns (src/native/nk-userns.c), which makes or
+ * joins it, since Node and Bun cannot, then execs the real helper; a new PID namespace is then
+ * nk-userns's to make, after the user namespace (finishNewUserNamespace below).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -71,7 +75,7 @@ export function spawnHelper(k: Kernel, target: PidNamespaceTarget | undefined, w
       if (target.path) join = k.because(target.field).open(target.path, fs.constants.O_RDONLY, 0);
     }
     const command = helperCommand(preserveFds, userNamespace, newPidNamespace);
-    const child = spawnFromReadOnlyExecutable(k, [process.execPath, command.file], () => k.because(target?.field ?? userNamespace?.field ?? 'process', [why, target ? (target.path ? JOIN : NEW) : '', userNamespace ? USERNS : ''].filter(Boolean).join(' ')).spawn({
+    spawned = spawnFromReadOnlyExecutable(k, [process.execPath, command.file], () => k.because(target?.field ?? userNamespace?.field ?? 'process', [why, target ? (target.path ? JOIN : NEW) : '', userNamespace ? USERNS : ''].filter(Boolean).join(' ')).spawn({
       ...command,
       // With a terminal the program's stdio will be the terminal; until then the helper holds
       // /dev/null, not ours: a caller that reads our output to its end (containerd's shim does)
@@ -82,7 +86,6 @@ export function spawnHelper(k: Kernel, target: PidNamespaceTarget | undefined, w
       newSession: true,
       pidNamespace: home === undefined ? undefined : { join, home },
     }));
-    spawned = child;
   } catch (err) {
     k.close(ours);
     // fork fails with ENOMEM in a PID namespace whose init has exited (man 7 pid_namespaces).
