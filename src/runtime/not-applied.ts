@@ -32,6 +32,12 @@ export function notApplied(spec: Spec): string[] {
   for (const key of ['mountLabel', 'intelRdt', 'timeOffsets']) {
     if (linux?.[key] !== undefined) found.push(`linux.${key}: not applied yet`);
   }
+  // Idmapped mounts (mount_setattr(2) MOUNT_ATTR_IDMAP): the bind is made, without the mapping.
+  (spec.mounts ?? []).forEach((m, i) => {
+    for (const key of ['uidMappings', 'gidMappings'] as const) {
+      if (m[key]?.length) found.push(`mounts[${i}].${key}: idmapped mounts are not applied yet (the mount is made without the mapping)`);
+    }
+  });
   const resources = (linux?.resources ?? {}) as Record<string, unknown>;
   for (const [group, value] of Object.entries(resources)) {
     const applied = APPLIED_RESOURCES[group];
