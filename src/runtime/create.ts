@@ -26,7 +26,7 @@ import type { RuntimeContext } from './context';
 import { InitConnection } from './init-connection';
 import { spawnHelper, type PidNamespaceTarget, type UserNamespaceTarget } from './spawn-init';
 import { mountNamespaceInode } from '../init/namespaces';
-import { checkSupported } from './requirements';
+import { checkRootfsReachable, checkSupported } from './requirements';
 import { notApplied } from './not-applied';
 import { ungrantable } from '../linux/capabilities';
 import { processStartTime } from './status';
@@ -62,6 +62,7 @@ export async function create(ctx: RuntimeContext, id: string, options: CreateOpt
   validateContainerId(id);
   const { spec, bundle, rootfs } = loadBundle(options.bundle);
   checkSupported(spec);
+  checkRootfsReachable(spec, rootfs);
   checkSystemdCgroup(spec, options.systemdCgroup);
   const proxy = spec.process!.terminal && !options.consoleSocket && options.proxyTerminal;
   if (!proxy) checkConsole(spec, options.consoleSocket);

@@ -2,6 +2,8 @@
  * What nk-runtime needs from a config beyond its schema, checked before anything is made, so
  * that an unsupported config fails with a reason and leaves nothing behind.
  */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { UserError } from '../errors';
 import type { IDMapping, Spec } from '../oci/spec';
 
@@ -73,4 +75,28 @@ export function checkIdMap(field: string, mappings: IDMapping[]): void {
 
 function isMapped(mappings: IDMapping[], id: number): boolean {
   return mappings.some((m) => id >= m.containerID && id < m.containerID + m.size);
+}
+
+/**
+ * With a user namespace the init is, on the host, an ordinary user (the hostID of container
+ * root): it must be able to walk to the rootfs, or its first mount fails with a bare EACCES.
+ * Each directory from / down to the rootfs needs search permission for it (man 7
+ * path_resolution); its capabilities count for nothing there.
+ */
+export function checkRootfsReachable(spec: Spec, rootfs: string): void {
+  const linux = spec.linux ?? {};
+  if (!(linux.namespaces ?? []).some((n) => n.type === 'user')) return;
+  const uid = linux.uidMappings!.find((m) => m.containerID === 0)!.hostID;
+  const gid = linux.gidMappings!.find((m) => m.containerID === 0)!.hostID;
+  for (let dir = rootfs; ; dir = path.dirname(dir)) {
+    const st = fs.statSync(dir);
+    const bit = st.uid === uid ? 0o100 : st.gid === gid ? 0o010 : 0o001;
+    if (!(st.mode & bit)) {
+      throw new UserError(
+        `config.json: root.path: ${rootfs} is out of reach of the container's root, host uid ${uid}: ${dir} is mode 0${(st.mode & 0o777).toString(8)}`,
+        'in a user namespace root is an ordinary user of the host: make each directory above the rootfs searchable by it (chmod o+x), or put the bundle elsewhere',
+      );
+    }
+    if (path.dirname(dir) === dir) return;
+  }
 }

@@ -123,3 +123,14 @@ t.test('a map without a root is refused at create, and nothing is left', async (
   t.match(r.stderr, /config\.json: linux\.uidMappings: ID 0 is not mapped/);
   t.notOk(fs.existsSync(path.join(box.root, id('noroot'))), 'no state dir');
 });
+
+t.test('a rootfs the container\'s root cannot reach is refused at create, with the directory named', async (t) => {
+  const box = new Sandbox(t);
+  const rootfs = path.join(box.dir, 'private', 'rootfs');
+  fs.mkdirSync(rootfs, { recursive: true, mode: 0o755 });
+  fs.chmodSync(path.dirname(rootfs), 0o700);
+  const r = box.run(['create', '--bundle', box.shell('true', (c) => (userns(c), (c.root.path = rootfs))), id('unreachable')]);
+  t.equal(r.status, 1);
+  t.match(r.stderr, `config.json: root.path: ${rootfs} is out of reach of the container's root, host uid 100000: ${path.dirname(rootfs)} is mode 0700`);
+  t.notOk(fs.existsSync(path.join(box.root, id('unreachable'))), 'no state dir');
+});

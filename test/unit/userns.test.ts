@@ -11,7 +11,7 @@ import { observe, type Step } from '../../src/linux/kernel';
 import { FakeKernel } from '../../src/linux/fake-kernel';
 import { formatCall, idMapText } from '../../src/linux/format';
 import { CLONE } from '../../src/linux/constants';
-import { checkSupported } from '../../src/runtime/requirements';
+import { checkRootfsReachable, checkSupported } from '../../src/runtime/requirements';
 import { finishNewUserNamespace } from '../../src/runtime/spawn-init';
 import { enterNamespaces } from '../../src/init/namespaces';
 import { defaultSpec } from '../../src/oci/default-spec';
@@ -127,4 +127,20 @@ t.test('the init unshares the other namespaces, never the user namespace (nk-use
   t.same(fake.texts, ['unshare(CLONE_NEWNS|CLONE_NEWCGROUP|CLONE_NEWUTS|CLONE_NEWIPC|CLONE_NEWNET)']);
   t.notMatch(fake.texts.join(' '), /NEWUSER|NEWPID/);
   t.equal((fake.calls[0].args[0] as number) & CLONE.NEWUSER, 0);
+});
+
+t.test('the rootfs must be reachable by the host uid of the container\'s root', async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nk-reach-'));
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const rootfs = path.join(dir, 'rootfs');
+  fs.mkdirSync(rootfs, { mode: 0o755 });
+  fs.chmodSync(dir, 0o700);
+  t.throws(() => checkRootfsReachable(withUserns(), rootfs), {
+    name: 'UserError',
+    message: `config.json: root.path: ${rootfs} is out of reach of the container's root, host uid 100000: ${dir} is mode 0700`,
+  });
+  fs.chmodSync(dir, 0o711);
+  t.doesNotThrow(() => checkRootfsReachable(withUserns(), rootfs), 'searchable by others is enough');
+  fs.chmodSync(dir, 0o700);
+  t.doesNotThrow(() => checkRootfsReachable(defaultSpec(), rootfs), 'no user namespace: no check');
 });
