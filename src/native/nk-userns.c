@@ -76,7 +76,7 @@ static void become_root(void) {
 
 int main(int argc, char **argv) {
   if (argc < 5) {
-    fprintf(stderr, "usage: nk-userns SYNC_FD new pid|nopid|join USERNS_PATH PROGRAM ARGS...\n");
+    fprintf(stderr, "usage: nk-userns SYNC_FD new pid|nopid PROGRAM ARGS... | nk-userns SYNC_FD join USERNS_PATH PROGRAM ARGS...\n");
     return 2;
   }
   sync_fd = atoi(argv[1]);
@@ -91,7 +91,7 @@ int main(int argc, char **argv) {
     step("setns", "setns(fd, CLONE_NEWUSER)", "nk-userns: joining the container's user namespace, which only a single-threaded process may do (man 2 setns).", setns(fd, CLONE_NEWUSER));
     close(fd);
     become_root();
-    execvp(program[0], program);
+    execv(program[0], program); /* an absolute path: no PATH search */
     step("execve", "execve(the exec helper)", "", -1);
   }
   if (strcmp(argv[2], "new") != 0) return 2;
@@ -112,7 +112,7 @@ int main(int argc, char **argv) {
     /* A session of its own, as the runtime gives any init (POSIX_SPAWN_SETSID): a terminal can
      * become the controlling terminal of a session leader only (TIOCSCTTY, man 2 ioctl_tty). */
     if (setsid() < 0) step("spawn", "setsid()", "", -1);
-    execvp(program[0], program);
+    execv(program[0], program); /* an absolute path: no PATH search */
     step("execve", "execve(the init)", "", -1);
   }
   /* Its step is the runtime's (adoptChild), which gets the pid now. */
