@@ -51,6 +51,11 @@ const refused: Array<[string, (s: Spec) => void, RegExp]> = [
   ['an extra gid unmapped', (s) => (s.process!.user = { uid: 0, gid: 0, additionalGids: [99999] }), /^config\.json: process\.user: gid 99999 is not mapped by linux\.gidMappings$/],
   ['joining a user namespace', (s) => (s.linux!.namespaces!.find((n) => n.type === 'user')!.path = '/proc/1/ns/user'), /^config\.json: linux\.namespaces\[6\]: joining an existing user namespace is not supported$/],
   [
+    'proc without a PID namespace',
+    (s) => (s.linux!.namespaces = s.linux!.namespaces!.filter((n) => n.type !== 'pid')),
+    /^config\.json: mounts\[0\]: proc cannot be mounted in a user namespace that shares the host's PID namespace$/,
+  ],
+  [
     'mappings without a user namespace',
     (s) => (s.linux!.namespaces = s.linux!.namespaces!.filter((n) => n.type !== 'user')),
     /^config\.json: linux\.uidMappings: mappings are for a user namespace, and linux\.namespaces has none$/,
