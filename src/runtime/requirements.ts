@@ -45,12 +45,16 @@ function checkUserNamespace(spec: Spec): void {
     throw new UserError(`config.json: linux.namespaces[${index}]: joining an existing user namespace is not supported`, 'leave out "path": nk-runtime makes a new user namespace with linux.uidMappings and linux.gidMappings');
   }
   for (const [field, list] of Object.entries(maps)) checkIdMap(`linux.${field}`, list);
-  const proc = (spec.mounts ?? []).findIndex((m) => m.type === 'proc');
-  if (proc >= 0 && !(linux.namespaces ?? []).some((n) => n.type === 'pid')) {
-    throw new UserError(
-      `config.json: mounts[${proc}]: proc cannot be mounted in a user namespace that shares the host's PID namespace`,
-      'mounting proc takes CAP_SYS_ADMIN over the user namespace that owns the PID namespace (man 7 user_namespaces): add {"type": "pid"} to linux.namespaces',
-    );
+  // proc belongs to a PID namespace, sysfs to a network namespace: mounting either takes
+  // CAP_SYS_ADMIN over the user namespace that owns that namespace (man 7 user_namespaces).
+  for (const [fstype, ns, name] of [['proc', 'pid', 'PID'], ['sysfs', 'network', 'network']]) {
+    const at = (spec.mounts ?? []).findIndex((m) => m.type === fstype);
+    if (at >= 0 && !(linux.namespaces ?? []).some((n) => n.type === ns)) {
+      throw new UserError(
+        `config.json: mounts[${at}]: ${fstype} cannot be mounted in a user namespace that shares the host's ${name} namespace`,
+        `the host's ${name} namespace belongs to the host's user namespace: add {"type": "${ns}"} to linux.namespaces${fstype === 'sysfs' ? ', or bind-mount /sys instead' : ''}`,
+      );
+    }
   }
   const user = spec.process?.user;
   if (user && !isMapped(maps.uidMappings, user.uid)) throw new UserError(`config.json: process.user.uid: ${user.uid} is not mapped by linux.uidMappings`, 'the program can only run as a uid the user namespace has');

@@ -56,6 +56,11 @@ const refused: Array<[string, (s: Spec) => void, RegExp]> = [
     /^config\.json: mounts\[0\]: proc cannot be mounted in a user namespace that shares the host's PID namespace$/,
   ],
   [
+    'sysfs without a network namespace',
+    (s) => (s.linux!.namespaces = s.linux!.namespaces!.filter((n) => n.type !== 'network')),
+    /^config\.json: mounts\[\d+\]: sysfs cannot be mounted in a user namespace that shares the host's network namespace$/,
+  ],
+  [
     'mappings without a user namespace',
     (s) => (s.linux!.namespaces = s.linux!.namespaces!.filter((n) => n.type !== 'user')),
     /^config\.json: linux\.uidMappings: mappings are for a user namespace, and linux\.namespaces has none$/,
