@@ -19,14 +19,14 @@ import { openCgroup, type Cgroup } from '../linux/cgroups';
 import type { Child, Kernel, Step } from '../linux/kernel';
 import { O_PATH } from '../linux/constants';
 import { loadBundle } from '../oci/bundle';
-import type { IDMapping, Spec, State } from '../oci/spec';
+import type { Spec, State } from '../oci/spec';
 import { hasRuntimeHooks, runHooks } from './hooks';
 import { validateContainerId } from './container-id';
 import type { RuntimeContext } from './context';
 import { InitConnection } from './init-connection';
 import { spawnHelper, type PidNamespaceTarget, type UserNamespaceTarget } from './spawn-init';
 import { mountNamespaceInode } from '../init/namespaces';
-import { checkRootfsReachable, checkSupported } from './requirements';
+import { checkRootfsReachable, checkSupported, containerRootOnHost } from './requirements';
 import { notApplied } from './not-applied';
 import { ungrantable } from '../linux/capabilities';
 import { processStartTime } from './status';
@@ -125,7 +125,7 @@ export async function create(ctx: RuntimeContext, id: string, options: CreateOpt
     if (userns) {
       // The init is root only of its user namespace: host files are not its, it cannot read
       // config.json (the config comes in the bootstrap) nor open exec.fifo unless it owns it.
-      const root = hostIds(spec);
+      const root = containerRootOnHost(spec);
       k.because('linux.uidMappings', 'The fifo belongs to the container\'s root, as the host sees it: the init may open it for writing (runc does the same).').chown(container.execFifo, root.uid, root.gid);
     }
 
@@ -251,15 +251,6 @@ function userNamespaceOf(spec: Spec, onStep: (step: Step) => void): UserNamespac
   const index = (spec.linux?.namespaces ?? []).findIndex((n) => n.type === 'user');
   if (index < 0) return undefined;
   return { field: `linux.namespaces[${index}]`, uidMappings: spec.linux!.uidMappings!, gidMappings: spec.linux!.gidMappings!, onStep };
-}
-
-/** The host uid and gid of the container's root (requirements.ts checked that 0 is mapped). */
-function hostIds(spec: Spec): { uid: number; gid: number } {
-  const host = (mappings: IDMapping[]) => {
-    const m = mappings.find((x) => x.containerID === 0)!;
-    return m.hostID;
-  };
-  return { uid: host(spec.linux!.uidMappings!), gid: host(spec.linux!.gidMappings!) };
 }
 
 /** Remove what a failed create made: the init, its cgroup, the state dir. */

@@ -97,8 +97,7 @@ function isMapped(mappings: IDMapping[], id: number): boolean {
 export function checkRootfsReachable(spec: Spec, rootfs: string): void {
   const linux = spec.linux ?? {};
   if (!(linux.namespaces ?? []).some((n) => n.type === 'user')) return;
-  const uid = linux.uidMappings!.find((m) => m.containerID === 0)!.hostID;
-  const gid = linux.gidMappings!.find((m) => m.containerID === 0)!.hostID;
+  const { uid, gid } = containerRootOnHost(spec);
   for (let dir = rootfs; ; dir = path.dirname(dir)) {
     const st = fs.statSync(dir);
     const bit = st.uid === uid ? 0o100 : st.gid === gid ? 0o010 : 0o001;
@@ -110,4 +109,10 @@ export function checkRootfsReachable(spec: Spec, rootfs: string): void {
     }
     if (path.dirname(dir) === dir) return;
   }
+}
+
+/** The host uid and gid of the container's root (checkUserNamespace made sure ID 0 is mapped). */
+export function containerRootOnHost(spec: Spec): { uid: number; gid: number } {
+  const host = (mappings: IDMapping[]) => mappings.find((m) => m.containerID === 0)!.hostID;
+  return { uid: host(spec.linux!.uidMappings!), gid: host(spec.linux!.gidMappings!) };
 }
