@@ -33,6 +33,8 @@
 #include <unistd.h>
 
 static int sync_fd = -1;
+/* Whose steps these are, for -E and the trace: the init's (new), or the exec helper's (join). */
+static const char *role = "init";
 
 static void say(const char *line) {
   size_t n = strlen(line);
@@ -53,9 +55,9 @@ static void step(const char *call, const char *text, const char *note, long rc) 
   int error = rc < 0 ? errno : 0;
   clock_gettime(CLOCK_REALTIME, &now);
   snprintf(line, sizeof line,
-           "{\"type\":\"step\",\"step\":{\"role\":\"init\",\"pid\":%d,\"call\":\"%s\",\"text\":\"%s\",\"note\":\"%s\",\"cause\":\"linux.namespaces (user)\",%s%s%s"
+           "{\"type\":\"step\",\"step\":{\"role\":\"%s\",\"pid\":%d,\"call\":\"%s\",\"text\":\"%s\",\"note\":\"%s\",\"cause\":\"linux.namespaces (user)\",%s%s%s"
            "\"site\":\"src/native/nk-userns.c\",\"time\":%lld,\"ms\":0}}\n",
-           getpid(), call, text, note, error ? "\"error\":\"" : "\"result\":\"", error ? strerrorname_np(error) : "0", "\",",
+           role, getpid(), call, text, note, error ? "\"error\":\"" : "\"result\":\"", error ? strerrorname_np(error) : "0", "\",",
            (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000);
   say(line);
   if (error) {
@@ -80,6 +82,7 @@ int main(int argc, char **argv) {
     return 2;
   }
   sync_fd = atoi(argv[1]);
+  if (strcmp(argv[2], "join") == 0) role = "exec";
   char **program = argv + 4;
   /* Not dumpable: no container process may open our /proc/<pid>/exe or mem (CVE-2019-5736). */
   step("prctl", "prctl(PR_SET_DUMPABLE, 0)", "nk-userns: not dumpable, so no container process can open our /proc/<pid>/exe (CVE-2019-5736).", prctl(PR_SET_DUMPABLE, 0, 0, 0, 0));

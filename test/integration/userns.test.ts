@@ -47,6 +47,8 @@ t.test('exec joins the container\'s user namespace', async (t) => {
   const r = box.run(['exec', c, 'sh', '-c', 'cat /proc/self/uid_map; id -u']);
   t.equal(r.status, 0, r.stderr);
   t.equal(r.stdout.replace(/ +/g, ' '), ' 0 100000 65536\n0\n');
+  const narrated = box.run(['-E', 'exec', c, 'true']);
+  t.match(narrated.stderr, /exec\s+pid \d+\s+setns\(fd, CLONE_NEWUSER\) = 0/, '-E shows nk-userns joining, as the exec helper');
   t.equal(box.run(['exec', '--detach', '--pid-file', pidFile, c, 'sleep', '30']).status, 0);
   const pid = Number(fs.readFileSync(pidFile, 'utf8'));
   for (const ns of ['user', 'pid', 'mnt', 'uts', 'ipc', 'net', 'cgroup']) {
