@@ -15,12 +15,16 @@ node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	@touch $@
 
-# TypeScript (src/) compiled to JavaScript (lib/).
+# TypeScript (src/) compiled to JavaScript (lib/), and nk-userns, the one C program (user
+# namespaces need a single-threaded process: docs/kernel-mechanisms.md).
 build: setup node_modules/.package-lock.json
 	npx tsc -p tsconfig.json
+	mkdir -p lib/native
+	cc -O2 -Wall -o lib/native/nk-userns src/native/nk-userns.c
 
 # The single executable, dist/nk-runtime: Bun (a dev dependency) compiles lib/ with its own runtime
 # and koffi's native module into one file that works from any directory (scripts/build-single.sh).
+# nk-userns goes next to it (dist/nk-userns): the executable looks for it in its own directory.
 single: build
 	./scripts/build-single.sh
 
@@ -58,9 +62,10 @@ demo: build bundle
 # (containerd's --runc-binary can name it). The Node entry stays bin/nk-runtime.
 install: single
 	install -m 0755 dist/nk-runtime /usr/local/bin/nk-runtime
+	install -m 0755 dist/nk-userns /usr/local/bin/nk-userns
 
 uninstall:
-	rm -f /usr/local/bin/nk-runtime
+	rm -f /usr/local/bin/nk-runtime /usr/local/bin/nk-userns
 
 clean:
 	rm -rf lib dist bundle/rootfs

@@ -14,4 +14,8 @@ cd "$(dirname "$0")/.."
 out=${1:-dist/nk-runtime}
 shift || true
 [ -f lib/main.js ] || { echo "build-single: build first: npx tsc -p ." >&2; exit 1; }
+# nk-userns (make build compiles it) beside the executable, which looks for it there.
+[ -x lib/native/nk-userns ] || { echo "build-single: lib/native/nk-userns is missing: make build" >&2; exit 1; }
+mkdir -p "$(dirname "$out")"
+install -m 0755 lib/native/nk-userns "$(dirname "$out")/nk-userns"
 node_modules/.bin/bun build --compile --bytecode --sourcemap --compile-exec-argv=--no-deprecation "$@" lib/main.js --outfile "$out"

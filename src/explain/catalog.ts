@@ -182,6 +182,14 @@ export const CATALOG: Record<KernelCall, Explanation> = {
     man: (text: string) => (text.includes('CLONE_NEWPID') ? 'man 3 posix_spawn, man 7 pid_namespaces' : 'man 3 posix_spawn'),
   },
   kill: { why: 'Sends a signal to a process.', man: 'man 2 kill' },
+  writeIdMap: {
+    why: 'Tells the kernel which host IDs the new user namespace\'s IDs stand for: "0 100000 65536" makes uid 0 inside be uid 100000 on the host, and so on for 65536 IDs. Only a process outside the namespace, with CAP_SETUID (CAP_SETGID for gid_map) there, may write more than its own ID; a map is written once. A root inside is root only over what the map gives it.',
+    man: 'man 7 user_namespaces',
+  },
+  adoptChild: {
+    why: 'The init was made by nk-userns with clone(CLONE_PARENT), so it is our child, not nk-userns\'s: we wait for it (waitpid) as for any child we spawn. nk-userns has exited already.',
+    man: 'man 2 clone, man 2 waitpid',
+  },
   execve: {
     why: 'Replaces the program of this process with the container\'s: same pid, same namespaces, cgroups and mounts; the runtime\'s code (Node or Bun) is gone.',
     man: 'man 2 execve',

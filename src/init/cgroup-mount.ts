@@ -6,7 +6,7 @@
  * as on the host. With a new cgroup namespace each shows the container's own cgroup as its root
  * (man 7 cgroup_namespaces).
  */
-import { MOUNTINFO_STAND_IN, readProc } from '../linux/proc';
+import { MOUNTINFO_STAND_IN, SELF_CGROUP_STAND_IN, readProc } from '../linux/proc';
 import * as path from 'node:path';
 import { MS } from '../linux/constants';
 import type { Kernel } from '../linux/kernel';
@@ -28,10 +28,22 @@ export function mountCgroupFs(k: Kernel, target: string, flags: number): void {
   }
   // v1: a tmpfs to hold the hierarchies, made read-only (if asked) once they are in place.
   k.mount('tmpfs', target, 'tmpfs', (flags & ~MS.RDONLY) | MS.NOSUID | MS.NODEV | MS.NOEXEC, 'mode=755');
+  const own = ownCgroups();
   for (const h of hierarchies) {
     const dir = path.join(target, h.name);
     k.mkdirAll(dir, 0o755);
-    k.mount('cgroup', dir, h.fstype, flags, h.fstype === 'cgroup' ? h.options : null);
+    try {
+      k.mount('cgroup', dir, h.fstype, flags, h.fstype === 'cgroup' ? h.options : null);
+    } catch (err) {
+      // In a user namespace whose cgroup namespace is the host's (podman's on cgroup v1), the
+      // mount needs CAP_SYS_ADMIN over the host (man 7 cgroup_namespaces). Bind our own cgroup
+      // of the host's hierarchy instead, as runc always does on v1.
+      const mine = own.get(h.fstype === 'cgroup2' ? '' : h.options);
+      if ((err as { code?: string }).code !== 'EPERM' || mine === undefined) throw err;
+      const source = path.join('/sys/fs/cgroup', h.name, mine);
+      k.because('mounts (cgroup)', 'Not allowed to mount a cgroup hierarchy here: our own cgroup of the host\'s, bound instead...').mount(source, dir, null, MS.BIND, null);
+      k.because('mounts (cgroup)', '...with the mount\'s flags (a bind mount takes them with a remount).').mount(null, dir, null, MS.REMOUNT | MS.BIND | flags, null);
+    }
   }
   if (flags & MS.RDONLY) k.mount(null, target, null, MS.REMOUNT | MS.BIND | MS.RDONLY | MS.NOSUID | MS.NODEV | MS.NOEXEC, null);
 }
@@ -53,4 +65,17 @@ function hostHierarchies(): Hierarchy[] {
     found.push({ name, fstype, options: controllers.join(',') });
   }
   return found;
+}
+
+/**
+ * This process's cgroup in each hierarchy, from /proc/self/cgroup ("4:memory:/nk-box", "0::/"
+ * for cgroup2), by the hierarchy's controllers as mountinfo names them (man 7 cgroups).
+ */
+function ownCgroups(): Map<string, string> {
+  const own = new Map<string, string>();
+  for (const line of readProc('/proc/self/cgroup', () => SELF_CGROUP_STAND_IN).split('\n')) {
+    const match = /^\d+:([^:]*):(.*)$/.exec(line);
+    if (match) own.set(match[1], match[2]);
+  }
+  return own;
 }

@@ -27,11 +27,25 @@ export function createDefaultDevices(k: Kernel, rootfs: string, devIsTmpfs: bool
     // Without a tmpfs on /dev the nodes would be made in the bundle's rootfs on disk; when one is
     // already there (from an earlier run), it is the same device, so keep it.
     if (!devIsTmpfs && view.exists(node)) continue;
-    k.because(
-      'default devices',
-      `/dev/${d.name} is a character device (${d.major}, ${d.minor}); every container gets it (runtime-spec "Default Devices").`,
-    ).mknod(node, S_IFCHR | 0o666, d.major, d.minor);
+    try {
+      k.because(
+        'default devices',
+        `/dev/${d.name} is a character device (${d.major}, ${d.minor}); every container gets it (runtime-spec "Default Devices").`,
+      ).mknod(node, S_IFCHR | 0o666, d.major, d.minor);
+    } catch (err) {
+      // In a user namespace: no CAP_MKNOD over the host's devices (man 7 user_namespaces).
+      if ((err as { code?: string }).code !== 'EPERM') throw err;
+      bindHostNode(k, 'default devices', node, `/dev/${d.name}`);
+    }
   }
+}
+
+/** Where mknod is refused: an empty file, and the host's node of the same path bound onto it. */
+function bindHostNode(k: Kernel, field: string, node: string, hostPath: string): void {
+  k.because(field, 'mknod is not allowed here (in a user namespace, no CAP_MKNOD counts for the host\'s devices): an empty file to mount on...').close(
+    k.open(node, fs.constants.O_CREAT | fs.constants.O_WRONLY, 0o644),
+  );
+  k.because(field, `...and the host's ${hostPath} bound onto it.`).mount(hostPath, node, null, MS.BIND, null);
 }
 
 /** The file type bits of each device type of linux.devices ("u" is a character device too). */
@@ -53,8 +67,7 @@ export function createConfigDevices(k: Kernel, rootfs: string, spec: Spec, view:
       k.because(field, `${d.path}: a ${d.type === 'b' ? 'block' : d.type === 'p' ? 'FIFO' : 'character'} device, as the config lists it.`).mknod(node, mode, d.major ?? 0, d.minor ?? 0);
     } catch (err) {
       if ((err as { code?: string }).code !== 'EPERM' || !fs.existsSync(d.path)) throw err;
-      k.because(field, 'mknod is not allowed here: an empty file to mount on...').close(k.open(node, fs.constants.O_CREAT | fs.constants.O_WRONLY, 0o644));
-      k.because(field, `...and the host's ${d.path} bound onto it.`).mount(d.path, node, null, MS.BIND, null);
+      bindHostNode(k, field, node, d.path);
       return;
     }
     k.because(field, 'The owner the config gives the node.').chown(node, d.uid ?? 0, d.gid ?? 0);

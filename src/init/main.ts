@@ -46,15 +46,20 @@ function main(): void {
     loadLibc();
     mark('init: libc bound');
     channel.send({ type: 'booted' });
+    const sink = (step: Step) => channel.send({ type: 'step', step });
+    // In a user namespace of our own, exec.fifo comes as an open file, before the bootstrap.
+    const sentFifo = process.env.NK_USER_NAMESPACE === 'new'
+      ? observe(new LinuxKernel(), 'init', sink).because('exec.fifo', 'The runtime sends exec.fifo as an open file: in our user namespace the state dir may be out of reach.').receiveFd(fds.sync)
+      : undefined;
     const boot = channel.receiveBootstrap();
     mark('init: bootstrap received');
     // --step: before each call, the runtime shows it and waits for the user (channel.beforeStep).
     channel.stepping = boot.step === true;
     const before = boot.step ? channel.beforeStep.bind(channel) : undefined;
-    const k = observe(new LinuxKernel(), boot.type === 'exec' ? 'exec' : 'init', (step: Step) => channel.send({ type: 'step', step }), before);
+    const k = observe(new LinuxKernel(), boot.type === 'exec' ? 'exec' : 'init', sink, before);
     becomeUndumpable(k);
     if (boot.type === 'exec') return execInContainer(k, boot, channel, fds);
-    const spec = JSON.parse(fs.readFileSync(`${boot.stateDir}/config.json`, 'utf8')) as Spec;
+    const spec = boot.spec ?? (JSON.parse(fs.readFileSync(`${boot.stateDir}/config.json`, 'utf8')) as Spec);
     // Compiled now: after pivot_root the compiler's files are out of reach.
     const seccomp = prepareSeccomp(spec.linux?.seccomp);
 
@@ -64,7 +69,7 @@ function main(): void {
       channel.send({ type: 'createRuntime' });
       channel.receiveContinue();
     }
-    const made = switchRoot(k, spec, boot, fds.console);
+    const made = switchRoot(k, spec, boot, fds.console, undefined, sentFifo);
     channel.send({ type: 'ready' });
     mark('init: ready');
     // create has what it needs and goes: nobody answers pauses until `start` opens step.fifo.

@@ -2,7 +2,8 @@
  * The init's namespaces: join the ones the config gives a path for, then create the others.
  *
  * The PID namespace is not handled here: a process cannot change its own PID namespace, so the
- * runtime entered it before spawning us (see spawnInit() in runtime/create.ts), and we were born PID 1.
+ * runtime entered it before spawning us (see spawnHelper() in runtime/spawn-init.ts), and we were
+ * born PID 1. Nor is the user namespace: Node cannot enter one (nk-userns did, before execve).
  */
 import * as fs from 'node:fs';
 import { CLONE, NAMESPACE_FLAGS } from '../linux/constants';
@@ -14,7 +15,8 @@ export function enterNamespaces(k: Kernel, spec: Spec): void {
   const namespaces = spec.linux?.namespaces ?? [];
   let newFlags = 0;
   namespaces.forEach((ns, i) => {
-    if (ns.type === 'pid') return;
+    // The user namespace too: nk-userns made (or joined) it before this program started.
+    if (ns.type === 'pid' || ns.type === 'user') return;
     const flag = NAMESPACE_FLAGS[ns.type];
     if (!ns.path) {
       newFlags |= flag;

@@ -53,12 +53,16 @@ export interface Switched {
   terminal?: number;
 }
 
-/** From the createContainer hooks to "ready": the rootfs becomes `/`, and the rest of create's part. */
-export function switchRoot(k: Kernel, spec: Spec, boot: Bootstrap, consoleFd: number, view: InitView = OWN_VIEW): Switched {
+/**
+ * From the createContainer hooks to "ready": the rootfs becomes `/`, and the rest of create's part.
+ * `sentFifo`: exec.fifo as the runtime sent it, open (in a user namespace of our own, where the
+ * state dir may be out of reach).
+ */
+export function switchRoot(k: Kernel, spec: Spec, boot: Bootstrap, consoleFd: number, view: InitView = OWN_VIEW, sentFifo?: number): Switched {
   if (boot.hookState) runHooks(k, 'createContainer', spec.hooks?.createContainer, boot.hookState);
   // exec.fifo lives in the state dir, which will be out of reach after pivot_root: keep a
   // handle on it (O_PATH opens without reading or writing, so it does not block).
-  const fifo = k.because('exec.fifo', 'A handle on exec.fifo, to reach it through /proc/self/fd after pivot_root.').open(
+  const fifo = sentFifo ?? k.because('exec.fifo', 'A handle on exec.fifo, to reach it through /proc/self/fd after pivot_root.').open(
     `${boot.stateDir}/exec.fifo`, O_PATH, 0,
   );
   // --step: `start` answers our pauses through step.fifo, kept as exec.fifo is.

@@ -70,6 +70,8 @@ export class FakeKernel {
       }
       case 'spawn':
         return fakeChild(this.nextPid++);
+      case 'adoptChild':
+        return fakeChild(args[0] as number);
       case 'execve':
         // A real execve never returns; the fake ends the walk here with a recognisable error.
         throw new FakeExecveError(text);

@@ -7,7 +7,12 @@ import { BPF_ATTACH_TYPE, BPF_F, BPF_PROG_TYPE, CLONE, MS, MNT, LOCK, PR, RESOLV
 /** The open(2) flags openat2 is used with here, by name. */
 const OPEN_FLAGS: Record<string, number> = { PATH: 0o10000000, CLOEXEC: 0o2000000, DIRECTORY: 0o200000, NOFOLLOW: 0o400000 };
 const openFlags = (n: number) => flagNames(n, OPEN_FLAGS, 'O_');
-import type { KernelCall, RunRequest, SpawnRequest } from './kernel';
+import type { IdMapLine, KernelCall, RunRequest, SpawnRequest } from './kernel';
+
+/** The text of a uid_map or gid_map: "containerID hostID size" a line (man 7 user_namespaces). */
+export function idMapText(mappings: IdMapLine[]): string {
+  return mappings.map((m) => `${m.containerID} ${m.hostID} ${m.size}\n`).join('');
+}
 import { capabilityNames } from './capabilities';
 
 const q = (s: unknown) => (s === null || s === undefined ? 'NULL' : JSON.stringify(s));
@@ -102,6 +107,8 @@ const FORMATS: Record<KernelCall, Formatter> = {
     const enter = ns.join === undefined ? 'unshare(CLONE_NEWPID)' : `setns(${ns.join}, CLONE_NEWPID)`;
     return `${enter}; ${call}; setns(${ns.home}, CLONE_NEWPID)`;
   },
+  writeIdMap: (pid, kind: string, mappings: IdMapLine[]) => `write("/proc/${pid}/${kind}_map", ${q(idMapText(mappings))})`,
+  adoptChild: (pid) => `waitpid(${pid}, WNOHANG) (our child through clone(CLONE_PARENT))`,
   kill: (pid, sig: number) => `kill(${pid}, ${signalName(sig)})`,
   execve: (path, argv: string[], envp: string[]) =>
     `execve(${q(path)}, [${argv.map(q).join(', ')}], [${envp.length} env vars])`,

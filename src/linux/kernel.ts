@@ -58,6 +58,13 @@ export interface SpawnRequest {
   pidNamespace?: { join?: number; home: number };
 }
 
+/** One line of a uid_map or gid_map (the runtime-spec's LinuxIDMapping). */
+export interface IdMapLine {
+  containerID: number;
+  hostID: number;
+  size: number;
+}
+
 /** How a child ended: its exit code, or the signal that killed it ("SIGKILL"). */
 export interface ChildExit {
   code: number | null;
@@ -107,6 +114,12 @@ export interface KernelOps {
   chdir(path: string): void;
   /** Make `path` this process's root directory. */
   chroot(path: string): void;
+  /**
+   * Write the uid_map or gid_map of process `pid`, which has just made a user namespace: one line
+   * per mapping, "containerID hostID size", in one write(2), by a process of the parent user
+   * namespace (man 7 user_namespaces). A map can be written once.
+   */
+  writeIdMap(pid: number, kind: 'uid' | 'gid', mappings: IdMapLine[]): void;
   // Identity and limits of the process.
   sethostname(name: string): void;
   setdomainname(name: string): void;
@@ -173,6 +186,11 @@ export interface KernelOps {
    * another PID namespace.
    */
   spawn(request: SpawnRequest): Child;
+  /**
+   * Watch a process that is our child without our having spawned it: nk-userns makes the init
+   * with clone(CLONE_PARENT), which makes it the child of nk-userns's parent, us (man 2 clone).
+   */
+  adoptChild(pid: number): Child;
   kill(pid: number, signal: number): void;
   /** Run a program to its end and wait for it (fork, execve, waitpid): the hooks. */
   runToEnd(request: RunRequest): RunResult;
@@ -192,7 +210,7 @@ const CALLS: Record<KernelCall, true> = {
   setgroups: true, setgid: true, setuid: true, prctl: true, personality: true, capget: true, capset: true, seccomp: true, resetSignal: true,
   bpfProgLoad: true, bpfProgAttach: true, bpfProgDetach: true, bpfProgQuery: true, bpfProgGetFdById: true, setCloexec: true, closeRangeCloexec: true,
   flock: true, socketpair: true, connectUnix: true, sendFd: true, receiveFd: true, dup2: true, unlockPty: true, ptyNumber: true,
-  setWindowSize: true, setControllingTerminal: true, spawn: true, runToEnd: true, kill: true, execve: true,
+  setWindowSize: true, setControllingTerminal: true, writeIdMap: true, adoptChild: true, spawn: true, runToEnd: true, kill: true, execve: true,
 };
 export const KERNEL_CALLS = Object.keys(CALLS) as KernelCall[];
 
@@ -305,7 +323,7 @@ function encodeEbpf(program: EbpfInstruction[]): Buffer {
 }
 
 function describeResult(call: KernelCall, value: unknown): string {
-  if (call === 'spawn') return `pid ${(value as Child).pid}`;
+  if (call === 'spawn' || call === 'adoptChild') return `pid ${(value as Child).pid}`;
   if (call === 'open' || call === 'openat2' || call === 'bpfProgLoad' || call === 'bpfProgGetFdById') return `fd ${value}`;
   if (call === 'bpfProgQuery') {
     const ids = value as number[];

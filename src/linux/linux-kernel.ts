@@ -13,10 +13,10 @@ import { errnoName } from './errno';
 import { AF_UNIX, BPF_CMD, CLONE, SECCOMP_SET_MODE_FILTER, CLOSE_RANGE, F_DUPFD_CLOEXEC, F_GETFD, F_SETFD, FD_CLOEXEC, POSIX_SPAWN, POSIX_SPAWN_STRUCT_BYTES, SCM_RIGHTS, SOCK, SOL_SOCKET, TIOC, WNOHANG } from './constants';
 import { watchChild } from './children';
 import { ownCapabilities } from './capabilities';
-import { formatCall } from './format';
+import { formatCall, idMapText } from './format';
 import { encode, type Instruction } from './seccomp/bpf';
 import type { EbpfInstruction } from './cgroups/ebpf';
-import { KernelError, type Child, type KernelCall, type KernelOps, type RunRequest, type RunResult, type SpawnRequest } from './kernel';
+import { KernelError, type Child, type IdMapLine, type KernelCall, type KernelOps, type RunRequest, type RunResult, type SpawnRequest } from './kernel';
 
 export class LinuxKernel implements KernelOps {
   private get c(): Libc {
@@ -431,18 +431,38 @@ export class LinuxKernel implements KernelOps {
       if (back === -1) throw new KernelError('spawn', errnoName(backErrno), formatCall('setns', [ns!.home, CLONE.NEWPID]));
       // posix_spawn returns the error number itself; errno is not set.
       if (spawned !== 0) throw new KernelError('spawn', errnoName(spawned), formatCall('spawn', [request]));
-      const status = new Int32Array(1);
-      return watchChild(pid[0], (child) => {
-        const rc = c.waitpid(child, status, WNOHANG);
-        if (rc === child) return status[0];
-        if (rc === 0 || errnoName(c.errno()) === 'EINTR') return 'running';
-        return 'gone';
-      });
+      return watchChild(pid[0], this.reaper());
     } finally {
       c.posix_spawn_file_actions_destroy(actions);
       c.posix_spawnattr_destroy(attr);
       for (const copy of copies) fs.closeSync(copy);
     }
+  }
+  writeIdMap(pid: number, kind: 'uid' | 'gid', mappings: IdMapLine[]): void {
+    // The whole map in one write(2): the kernel takes the first write only (man 7 user_namespaces).
+    const file = `/proc/${pid}/${kind}_map`;
+    this.fsCall('writeIdMap', [pid, kind, mappings], () => {
+      const fd = fs.openSync(file, fs.constants.O_WRONLY);
+      try {
+        fs.writeSync(fd, idMapText(mappings));
+      } finally {
+        fs.closeSync(fd);
+      }
+    });
+  }
+  adoptChild(pid: number): Child {
+    return watchChild(pid, this.reaper());
+  }
+  /** waitpid(pid, WNOHANG) for watchChild. */
+  private reaper() {
+    const c = this.c;
+    const status = new Int32Array(1);
+    return (child: number) => {
+      const rc = c.waitpid(child, status, WNOHANG);
+      if (rc === child) return status[0];
+      if (rc === 0 || errnoName(c.errno()) === 'EINTR') return 'running';
+      return 'gone' as const;
+    };
   }
   kill(pid: number, signal: number): void {
     this.check('kill', [pid, signal], this.c.kill(pid, signal));

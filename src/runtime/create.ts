@@ -16,15 +16,16 @@ import * as path from 'node:path';
 import { UserError, withContext } from '../errors';
 import { log, mark } from '../log';
 import { openCgroup, type Cgroup } from '../linux/cgroups';
-import type { Child, Kernel } from '../linux/kernel';
+import type { Child, Kernel, Step } from '../linux/kernel';
+import { O_PATH } from '../linux/constants';
 import { loadBundle } from '../oci/bundle';
 import type { Spec, State } from '../oci/spec';
 import { hasRuntimeHooks, runHooks } from './hooks';
 import { validateContainerId } from './container-id';
 import type { RuntimeContext } from './context';
-import { spawnHelper, type PidNamespaceTarget } from './spawn-init';
+import { spawnHelper, type PidNamespaceTarget, type UserNamespaceTarget } from './spawn-init';
 import { mountNamespaceInode } from '../init/namespaces';
-import { checkSupported } from './requirements';
+import { checkRootfsReachable, checkSupported, containerRootOnHost } from './requirements';
 import { notApplied } from './not-applied';
 import { ungrantable } from '../linux/capabilities';
 import { processStartTime } from './status';
@@ -64,6 +65,7 @@ export async function create(ctx: RuntimeContext, id: string, options: CreateOpt
   validateContainerId(id);
   const { spec, bundle, rootfs } = loadBundle(options.bundle);
   checkSupported(spec);
+  checkRootfsReachable(spec, rootfs);
   checkSystemdCgroup(spec, options.systemdCgroup);
   const proxy = spec.process!.terminal && !options.consoleSocket && options.proxyTerminal;
   if (!proxy) checkConsole(spec, options.consoleSocket);
@@ -103,13 +105,14 @@ export async function create(ctx: RuntimeContext, id: string, options: CreateOpt
     } else if (proxy) {
       [ourConsoleEnd, consoleSocket] = k.because('process.terminal', 'No --console-socket: the terminal comes to us, to show it here.').socketpair();
     }
+    const userns = userNamespaceOf(spec, ctx.onStep);
     let helper;
     try {
       helper = spawnHelper(
         k,
         pidNamespaceOf(spec),
         'The init: a new process of this runtime (Node, or the single executable) that will set up the container from inside, then become its program.',
-        { consoleSocket, preserveFds: options.preserveFds },
+        { consoleSocket, preserveFds: options.preserveFds, userNamespace: userns },
       );
     } finally {
       if (consoleSocket !== undefined) k.close(consoleSocket);
@@ -125,6 +128,12 @@ export async function create(ctx: RuntimeContext, id: string, options: CreateOpt
     k.because('exec.fifo', 'The fifo `start` will open: until then, the init waits on it.').mkfifo(container.execFifo, 0o600);
     if (ctx.stepMode) {
       k.because('--step', 'The way back for `start`: exec.fifo carries the init\'s last steps to it, this one its answers to the init\'s pauses.').mkfifo(container.stepFifo, 0o600);
+    }
+    if (userns) {
+      // The init is root only of its user namespace: host files are not its, it cannot read
+      // config.json (the config comes in the bootstrap) nor open exec.fifo unless it owns it.
+      const root = containerRootOnHost(spec);
+      k.because('linux.uidMappings', 'The fifo belongs to the container\'s root, as the host sees it: the init may open it for writing (runc does the same).').chown(container.execFifo, root.uid, root.gid);
     }
 
     // While the init boots, make its cgroup.
@@ -152,8 +161,19 @@ export async function create(ctx: RuntimeContext, id: string, options: CreateOpt
       ? { ociVersion: spec.ociVersion, id, status: 'creating', pid: init.pid, bundle, ...(spec.annotations ? { annotations: spec.annotations } : {}) }
       : undefined;
     const runtimeHooks = hasRuntimeHooks(spec.hooks);
+    if (userns) {
+      // The state dir may be out of the init's reach (its parents need not be searchable by
+      // others): the fifo comes as an open file, over the socket, just before the bootstrap.
+      const fifo = k.because('exec.fifo', 'A handle on exec.fifo for the init, which may not be able to reach the state dir.').open(container.execFifo, O_PATH, 0);
+      try {
+        k.because('exec.fifo', 'exec.fifo to the init, over the sync socket: it receives it before the bootstrap.').sendFd(helper.socket, fifo);
+      } finally {
+        k.close(fifo);
+      }
+    }
     connection.send({
       type: 'bootstrap',
+      ...(userns ? { spec } : {}),
       stateDir: container.dir,
       bundle,
       rootfs,
@@ -237,6 +257,13 @@ function pidNamespaceOf(spec: Spec): PidNamespaceTarget | undefined {
 export function narrateConfigCoverage(ctx: RuntimeContext, spec: Spec, state: SavedState): void {
   const { narrateCoverage: narrate } = require('../explain/coverage') as typeof import('../explain/coverage');
   narrate(ctx.narrator!, spec, { cgroupVersion: state.cgroup?.version });
+}
+
+/** A new user namespace, with its maps; undefined when the config asks for none. */
+function userNamespaceOf(spec: Spec, onStep: (step: Step) => void): UserNamespaceTarget | undefined {
+  const index = (spec.linux?.namespaces ?? []).findIndex((n) => n.type === 'user');
+  if (index < 0) return undefined;
+  return { field: `linux.namespaces[${index}]`, uidMappings: spec.linux!.uidMappings!, gidMappings: spec.linux!.gidMappings!, onStep };
 }
 
 /** Remove what a failed create made: the init, its cgroup, the state dir. */

@@ -68,7 +68,12 @@ export async function exec(ctx: RuntimeContext, id: string, options: ExecOptions
       k,
       { field: 'exec', path: `/proc/${state.pid}/ns/pid` },
       "The exec helper: a new process of this runtime, born in the container's PID namespace, that will join its other namespaces and become the command.",
-      { consoleSocket, preserveFds: options.preserveFds },
+      {
+        consoleSocket,
+        preserveFds: options.preserveFds,
+        // Joined by nk-userns before the helper starts: Node cannot (spawn-init.ts).
+        userNamespace: config.linux?.namespaces?.some((n) => n.type === 'user') ? { field: 'exec: user namespace', join: `/proc/${state.pid}/ns/user` } : undefined,
+      },
     );
   } finally {
     if (consoleSocket !== undefined) k.close(consoleSocket);

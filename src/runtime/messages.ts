@@ -8,7 +8,7 @@
  */
 import type { Step } from '../linux/kernel';
 import type { FailedCall } from '../errors';
-import type { Process, Seccomp, State } from '../oci/spec';
+import type { Process, Seccomp, Spec, State } from '../oci/spec';
 
 /** Runtime -> init: everything the init needs to know that is not in config.json. */
 export interface Bootstrap {
@@ -38,6 +38,12 @@ export interface Bootstrap {
    * goes from the init to `start`).
    */
   step?: boolean;
+  /**
+   * With a user namespace, the init may not be able to read the state dir: the config comes
+   * here, and exec.fifo (O_PATH) came over the socket just before this line (the init knows to
+   * receive it first by NK_USER_NAMESPACE=new in its environment: spawn-init.ts).
+   */
+  spec?: Spec;
 }
 
 /** Runtime -> init: the createRuntime hooks have run; go on. */

@@ -36,7 +36,7 @@ export function notApplied(spec: Spec): string[] {
   }
   (spec.mounts ?? []).forEach((m, i) => {
     for (const key of NOT_APPLIED_MOUNT) {
-      if ((m as unknown as Record<string, unknown>)[key] !== undefined) found.push(`mounts[${i}].${key}: not applied yet (idmapped mounts)`);
+      if ((m as unknown as Record<string, unknown>)[key] !== undefined) found.push(`mounts[${i}].${key}: idmapped mounts are not applied yet (the mount is made without the mapping)`);
     }
   });
   const linux = spec.linux as Record<string, unknown> | undefined;

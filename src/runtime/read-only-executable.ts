@@ -18,7 +18,7 @@ import type { Kernel } from '../linux/kernel';
 
 const FIELD = 'process (CVE-2019-5736)';
 
-export function spawnFromReadOnlyExecutable<T>(k: Kernel, executable: string, spawn: () => T): T {
+export function spawnFromReadOnlyExecutable<T>(k: Kernel, executables: string[], spawn: () => T): T {
   const home = k.because(FIELD, 'Our mount namespace, to come back to after the spawn.').open('/proc/self/ns/mnt', fs.constants.O_RDONLY, 0);
   // setns into a mount namespace moves this thread's working directory to its root: note ours.
   const cwd = process.cwd();
@@ -26,10 +26,13 @@ export function spawnFromReadOnlyExecutable<T>(k: Kernel, executable: string, sp
     k.because(FIELD, 'A mount namespace for this thread alone (unshare(2) implies CLONE_FS): the mounts below are seen by the helper we spawn, never by the host.').unshare(CLONE.NEWNS);
     try {
       k.because(FIELD, 'Receive the host\'s mount events but send none back: what we mount here stays here.').mount(null, '/', null, MS.REC | MS.SLAVE, null);
-      k.because(FIELD, 'The runtime\'s executable, bound onto itself...').mount(executable, executable, null, MS.BIND, null);
-      k.because(FIELD, '...and made read-only: the helper is started from this mount, so /proc/<pid>/exe of the helper, and of a `#!/proc/self/exe` program, can never be opened for writing.').mount(
-        null, executable, null, MS.REMOUNT | MS.BIND | MS.RDONLY, null,
-      );
+      // The runtime's executable, and nk-userns when the helper starts as it (spawn-init.ts).
+      for (const executable of new Set(executables)) {
+        k.because(FIELD, 'The runtime\'s executable, bound onto itself...').mount(executable, executable, null, MS.BIND, null);
+        k.because(FIELD, '...and made read-only: the helper is started from this mount, so /proc/<pid>/exe of the helper, and of a `#!/proc/self/exe` program, can never be opened for writing.').mount(
+          null, executable, null, MS.REMOUNT | MS.BIND | MS.RDONLY, null,
+        );
+      }
       return spawn();
     } finally {
       k.because(FIELD, 'Back to our own mount namespace: later children (hooks) are born on the host\'s mounts.').setns(home, CLONE.NEWNS);

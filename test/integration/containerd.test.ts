@@ -118,6 +118,15 @@ t.test('ctr run --rm: the output and the exit code come back through containerd'
   t.equal(r.stdout, 'hello from nk-runtime\n');
 });
 
+t.test('ctr run --uidmap: a user namespace, root inside is host uid 100000', async (t) => {
+  // The container's root (host uid 100000) must reach the snapshot under containerd's root.
+  fs.chmodSync(containerd.dir, 0o711);
+  const map = ['--uidmap', '0:100000:65536', '--gidmap', '0:100000:65536'];
+  const r = containerd.run(['--rm', ...map], id('userns'), ['sh', '-c', 'cat /proc/self/uid_map; id -u']);
+  t.equal(r.status, 0, r.stderr);
+  t.equal(r.stdout.replace(/ +/g, ' ').replace(/\r/g, ''), ' 0 100000 65536\n0\n');
+});
+
 t.test('ctr run -d, then task exec, task ps, task kill and rm', async (t) => {
   const c = id('detached');
   const r = containerd.run(['-d'], c, ['sleep', '60']);

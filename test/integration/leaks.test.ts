@@ -262,6 +262,43 @@ t.test('a create killed midway: delete --force removes what it made', async (t) 
   checkGone(t, box, c, dirs, [pid]);
 });
 
+/** A user namespace: nk-userns, the init it clones, the fifo given over the socket; nothing stays. */
+t.test('a user namespace: a lifecycle, and a create that fails late, leave nothing', async (t) => {
+  // Host uid 100000 (the container's root) must reach our copy of the rootfs.
+  fs.chmodSync(work, 0o711);
+  const box = sandbox(t);
+  const MAP = [{ containerID: 0, hostID: 100000, size: 65536 }];
+  const userns = (c: any) => {
+    c.linux.namespaces.push({ type: 'user' });
+    c.linux.uidMappings = MAP;
+    c.linux.gidMappings = MAP;
+  };
+  const c = id('userns');
+  const r = box.run(['-E', 'create', '--bundle', bundle(box, WAIT_FOR_GO, 'userns', userns), c]);
+  t.equal(r.status, 0, 'create');
+  const helper = /posix_spawn\("[^"]*nk-userns".* = pid (\d+)/.exec(r.stderr);
+  t.ok(helper, 'the narration names nk-userns\'s pid');
+  const pid = box.state(c).pid;
+  const dirs = checkCgroupWhileAlive(t, saved(box, c), c, pid);
+  t.equal(box.run(['start', c]).status, 0, 'start');
+  // Not go(pid): host root may not create a file on the container's tmpfs, whose superblock
+  // belongs to the user namespace, where uid 0 of the host has no number (EOVERFLOW).
+  t.equal(box.run(['exec', c, 'touch', '/tmp/go']).status, 0, 'exec tells it to end');
+  await box.waitFor(c, 'stopped');
+  t.equal(box.run(['delete', c]).status, 0, 'delete');
+  checkGone(t, box, c, dirs, [pid, ...(helper ? [Number(helper[1])] : [])]);
+
+  const late = id('userns-late');
+  const f = box.run(['-E', 'create', '--bundle', bundle(box, 'true', 'userns-late', (cfg) => (userns(cfg), (cfg.process.args = ['/etc/passwd']))), late]);
+  t.equal(f.status, 1, 'create fails');
+  t.match(f.stderr, /\/etc\/passwd is not executable/);
+  const made = [...f.stderr.matchAll(/mkdir[^"\n]*"(\/sys\/fs\/cgroup\/[^"]+)"/g)].map((m) => m[1]);
+  t.ok(made.length > 0, 'the cgroup was made before the failure');
+  const pids = [/posix_spawn\("[^"]*nk-userns".* = pid (\d+)/, /waitpid\((\d+), WNOHANG\) \(our child/].map((re) => Number(re.exec(f.stderr)?.[1] ?? 0));
+  t.ok(pids.every((p) => p > 0), 'nk-userns and the init it cloned are both named');
+  checkGone(t, box, late, made, pids);
+});
+
 t.test('at the end, the machine is as it was at the start', async (t) => {
   const after = machineSnapshot();
   const added = snapshotAdded(start!, after);

@@ -73,6 +73,15 @@ t.test('podman run --rm: output and exit code', async (t) => {
   t.equal(r.stdout, 'hello from podman\n');
 });
 
+t.test('podman run --uidmap: a user namespace, root inside is host uid 100000', async (t) => {
+  // The container's root (host uid 100000) must reach its rootfs in podman's storage, under dir.
+  fs.chmodSync(dir, 0o711);
+  const map = ['--uidmap', '0:100000:65536', '--gidmap', '0:100000:65536'];
+  const r = podman(['run', '--rm', ...RUN, ...map, IMAGE, 'sh', '-c', 'cat /proc/self/uid_map; id -u; ls /sys/fs/cgroup/pids >/dev/null && echo cgroups']);
+  t.equal(r.status, 0, r.stderr);
+  t.equal(r.stdout.replace(/ +/g, ' '), ' 0 100000 65536\n0\ncgroups\n', 'the map, uid 0, and its cgroups (bound: podman gives no cgroup namespace on v1)');
+});
+
 t.test('podman run -d, exec, stop and rm', async (t) => {
   const c = name('detached');
   const r = podman(['run', '-d', '--name', c, ...RUN, IMAGE, 'sleep', '60']);

@@ -6,7 +6,7 @@ import { parseMountOptions } from '../../src/init/mount-options';
 t.test('the features document', async (t) => {
   const f = features('9.9.9');
   t.equal(f.ociVersionMax, '1.2.0');
-  t.same(f.linux.namespaces, ['cgroup', 'ipc', 'mount', 'network', 'pid', 'uts'], 'no user or time namespace');
+  t.same(f.linux.namespaces, ['cgroup', 'ipc', 'mount', 'network', 'pid', 'user', 'uts'], 'no time namespace');
   t.same(f.hooks, [], 'hooks are not run yet');
   t.equal(f.linux.seccomp.enabled, true);
   t.ok(f.linux.seccomp.actions.includes('SCMP_ACT_ERRNO') && !f.linux.seccomp.actions.includes('SCMP_ACT_NOTIFY'), 'no seccomp agent');

@@ -20,8 +20,13 @@ t.test('unapplied resources are each reported; capabilities, seccomp, oomScoreAd
   ]);
 });
 
-t.test("a mount's uidMappings and gidMappings (idmapped mounts) are reported, not dropped", async (t) => {
-  const spec = defaultSpec() as any;
-  spec.mounts.push({ destination: '/data', type: 'bind', source: '/srv', uidMappings: [{ containerID: 0, hostID: 1000, size: 1 }] });
-  t.same(notApplied(spec), [`config.json: mounts[${spec.mounts.length - 1}].uidMappings: not applied yet (idmapped mounts)`]);
+t.test('an idmapped mount is named: the mount is made without its mapping', async (t) => {
+  const spec = defaultSpec();
+  const map = [{ containerID: 0, hostID: 100000, size: 1000 }];
+  spec.mounts!.push({ destination: '/data', type: 'bind', source: '/srv/data', options: ['rbind'], uidMappings: map, gidMappings: map });
+  const i = spec.mounts!.length - 1;
+  t.same(notApplied(spec), [
+    `config.json: mounts[${i}].uidMappings: idmapped mounts are not applied yet (the mount is made without the mapping)`,
+    `config.json: mounts[${i}].gidMappings: idmapped mounts are not applied yet (the mount is made without the mapping)`,
+  ]);
 });
