@@ -94,7 +94,10 @@ const HINTS: Record<KernelCall, Hint> = {
   kill: (args, who) => (typeof args[0] === 'number' ? [`ps -o pid,stat,args -p ${args[0]}`] : children(args, who)),
   execve: (_, who) => [`ps -o pid,args -p ${who.pid}`, `ls -l /proc/${who.pid}/exe`],
   // The user namespace's maps, as the kernel keeps them; the adopted child among ours.
-  writeIdMap: (args) => (typeof args[0] === 'number' ? [`cat /proc/${args[0]}/uid_map /proc/${args[0]}/gid_map`, `ls -l /proc/${args[0]}/ns/user`] : []),
+  writeIdMap: (args, who) => {
+    const pid = typeof args[0] === 'number' ? args[0] : who.pid;
+    return [`cat /proc/${pid}/uid_map /proc/${pid}/gid_map`, `ls -l /proc/${pid}/ns/user`];
+  },
   adoptChild: children,
   // A loaded eBPF program is an fd: its fdinfo says prog_type and prog_id (15 is CGROUP_DEVICE).
   bpfProgLoad: bpfPrograms,

@@ -96,6 +96,27 @@ class Containerd {
         // not there, or not empty: someone else's
       }
     }
+    this.removeNamespaceCgroups();
+  }
+
+  /**
+   * The shim asks for cgroupsPath /<namespace>/<id>: nk-runtime makes the parent for the first
+   * container and, as runc, never removes a parent another container may share. Ours is named
+   * after this test's own namespace; once containerd is gone its (empty) directories go too.
+   */
+  private removeNamespaceCgroups(): void {
+    const remove = (dir: string) => {
+      for (const entry of fs.readdirSync(dir, { withFileTypes: true })) if (entry.isDirectory()) remove(path.join(dir, entry.name));
+      fs.rmdirSync(dir);
+    };
+    for (const hierarchy of fs.readdirSync('/sys/fs/cgroup')) {
+      const dir = path.join('/sys/fs/cgroup', hierarchy, this.namespace);
+      try {
+        if (fs.existsSync(dir)) remove(dir);
+      } catch {
+        // a process still in it: left for the leak check to report
+      }
+    }
   }
 }
 
