@@ -35,7 +35,7 @@ export function execInContainer(k: Kernel, boot: ExecBootstrap, channel: Pick<In
       k.because('exec: mount namespace', 'A thread that shares its root and cwd with other threads cannot join a mount namespace; stop sharing them first.').unshare(CLONE.FS);
     }
     k.because(`exec: ${type} namespace`, `Joining the container's ${type} namespace: from now on this thread sees what the container sees.`).setns(fd, NAMESPACE_FLAGS[type]);
-    k.close(fd);
+    k.because(`exec: ${type} namespace`, 'Joined: the fd has done its work.').close(fd);
   }
   const spec = { process: boot.process };
   const program = findProgram(spec, view.root);

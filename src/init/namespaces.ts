@@ -30,7 +30,7 @@ export function enterNamespaces(k: Kernel, spec: Spec): void {
       k.because(field, 'A thread that shares its root and cwd with other threads cannot join a mount namespace; stop sharing them first.').unshare(CLONE.FS);
     }
     k.because(field).setns(fd, flag);
-    k.close(fd);
+    k.because(field).close(fd);
   });
   if (newFlags !== 0) {
     k.because(

@@ -43,7 +43,7 @@ export function prepareRootfs(k: Kernel, spec: Spec, boot: Bootstrap, view: Pick
       }
     });
   } finally {
-    k.close(rootDir);
+    k.because('mounts', 'The rootfs, open for the mounts above: no longer needed.').close(rootDir);
   }
   const hasDevTmpfs = (spec.mounts ?? []).some((m) => path.normalize(m.destination) === '/dev');
   createDefaultDevices(k, rootfs, hasDevTmpfs, view);
@@ -140,7 +140,7 @@ function mountOne(k: Kernel, m: Mount, field: string, boot: Bootstrap, rootDir: 
       onto(fd, `Mounts a new ${m.type ?? m.source} filesystem.`).mount(m.source ?? m.type ?? 'none', `/proc/self/fd/${fd}`, m.type ?? null, opts.flags & ~MS.REC, data);
     }
   } finally {
-    k.close(fd);
+    k.because(field).close(fd);
   }
   // A bind mount takes only MS_BIND and MS_REC; ro, nosuid, ... need a second call (man 2 mount).
   // That call, and propagation changes, must reach the new mount: the fd above still names the
@@ -156,7 +156,7 @@ function mountOne(k: Kernel, m: Mount, field: string, boot: Bootstrap, rootDir: 
     }
     for (const propagation of opts.propagation) onto(mounted, 'Its propagation, as the options say.').mount(null, `/proc/self/fd/${mounted}`, null, propagation, null);
   } finally {
-    k.close(mounted);
+    k.because(field).close(mounted);
   }
 }
 

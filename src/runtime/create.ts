@@ -115,7 +115,7 @@ export async function create(ctx: RuntimeContext, id: string, options: CreateOpt
         { consoleSocket, preserveFds: options.preserveFds, userNamespace: userns },
       );
     } finally {
-      if (consoleSocket !== undefined) k.close(consoleSocket);
+      if (consoleSocket !== undefined) k.because(options.consoleSocket ? '--console-socket' : 'process.terminal', 'The init has its own copy now.').close(consoleSocket);
     }
     init = helper.child;
     mark('create: init spawned');
@@ -168,7 +168,7 @@ export async function create(ctx: RuntimeContext, id: string, options: CreateOpt
       try {
         k.because('exec.fifo', 'exec.fifo to the init, over the sync socket: it receives it before the bootstrap.').sendFd(helper.socket, fifo);
       } finally {
-        k.close(fifo);
+        k.because('exec.fifo').close(fifo);
       }
     }
     connection.send({
@@ -196,7 +196,7 @@ export async function create(ctx: RuntimeContext, id: string, options: CreateOpt
     let terminal: number | undefined;
     if (ourConsoleEnd !== undefined) {
       terminal = k.because('process.terminal').receiveFd(ourConsoleEnd);
-      k.close(ourConsoleEnd);
+      k.because('process.terminal').close(ourConsoleEnd);
     }
 
     delete state.creating;

@@ -76,7 +76,7 @@ export async function exec(ctx: RuntimeContext, id: string, options: ExecOptions
       },
     );
   } finally {
-    if (consoleSocket !== undefined) k.close(consoleSocket);
+    if (consoleSocket !== undefined) k.because(options.consoleSocket ? '--console-socket' : 'process.terminal', 'The helper has its own copy now.').close(consoleSocket);
   }
   const { child: helper, socket } = spawned;
   const exited = exitStatusOf(helper);

@@ -39,6 +39,6 @@ export function spawnFromReadOnlyExecutable<T>(k: Kernel, executables: string[],
       k.because(FIELD, 'setns(CLONE_NEWNS) moved us to the root directory: back to where we were.').chdir(cwd);
     }
   } finally {
-    k.close(home);
+    k.because(FIELD).close(home);
   }
 }

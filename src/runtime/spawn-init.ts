@@ -87,7 +87,7 @@ export function spawnHelper(k: Kernel, target: PidNamespaceTarget | undefined, w
       pidNamespace: home === undefined ? undefined : { join, home },
     }));
   } catch (err) {
-    k.close(ours);
+    k.because('process').close(ours);
     // fork fails with ENOMEM in a PID namespace whose init has exited (man 7 pid_namespaces).
     if (target?.path && (err as { code?: string }).code === 'ENOMEM') {
       throw new UserError("the container's PID namespace has no init any more: the container has stopped", 'nk-runtime state shows it; delete it when done');
@@ -95,15 +95,15 @@ export function spawnHelper(k: Kernel, target: PidNamespaceTarget | undefined, w
     throw err;
   } finally {
     // The helper has its own copy now. Ours must go, or the helper's death would not end our reads.
-    k.close(theirs);
-    if (join !== undefined) k.close(join);
-    if (home !== undefined) k.close(home);
+    k.because('process').close(theirs);
+    if (join !== undefined) k.because(target!.field).close(join);
+    if (home !== undefined) k.because(target!.field).close(home);
   }
   if (!newUserNamespace) return { child: spawned, socket: ours };
   try {
     return { child: finishNewUserNamespace(k, spawned, ours, newUserNamespace), socket: ours };
   } catch (err) {
-    k.close(ours);
+    k.because('process').close(ours);
     throw err;
   }
 }

@@ -42,3 +42,32 @@ t.test('trace: the whole life so far, from the runtime and the init, in order, i
   t.equal(box.run(['delete', '--force', c]).status, 0);
   t.match(box.run(['trace', c]).stderr, `container ${c} does not exist`, 'the trace goes with the container');
 });
+
+t.test('every kernel step of a container\'s life names what caused it: a config field, or the runtime\'s own reason', async (t) => {
+  const box = new Sandbox(t);
+  const c = `cause-${process.pid}`;
+  // A config that reaches more of the code: a terminal-less exec with a user, rlimits, a sysctl,
+  // seccomp and capabilities from `spec`'s defaults, a device, and pause/resume.
+  const bundle = box.shell('sleep 30', (config) => {
+    config.linux.sysctl = { 'net.ipv4.ip_forward': '0' };
+    config.linux.devices = [{ path: '/dev/nk-null', type: 'c', major: 1, minor: 3, fileMode: 0o666 }];
+    config.linux.resources = { pids: { limit: 64 }, memory: { limit: 64 * 1024 * 1024 } };
+  });
+  t.equal(box.run(['create', '--bundle', bundle, c]).status, 0);
+  t.equal(box.run(['start', c]).status, 0);
+  t.equal(box.run(['exec', '--user', '1000:1000', '--env', 'A=1', c, 'true']).status, 0);
+  t.equal(box.run(['pause', c]).status, 0);
+  t.equal(box.run(['resume', c]).status, 0);
+  t.equal(box.run(['update', '--pids-limit', '32', c]).status, 0);
+  t.equal(box.run(['kill', c, 'KILL']).status, 0);
+  const steps = box.run(['trace', '--format', 'json', c]).stdout.trim().split('\n').map((l) => JSON.parse(l)).filter((l) => l.type === 'step');
+  t.ok(steps.length > 100, `${steps.length} steps`);
+  const uncaused = steps.filter((s) => !s.cause).map((s) => `${s.role} ${s.text} (${s.site})`);
+  t.same(uncaused, [], 'no step without its cause');
+  // And the config's own fields are named where they are the cause.
+  const causes = new Set(steps.map((s) => s.cause));
+  for (const field of ['linux.namespaces[0]', 'mounts[0]', 'root.path', 'hostname', 'process.rlimits[0]', 'process.args', 'linux.sysctl.net.ipv4.ip_forward', 'linux.devices[0]']) {
+    t.ok(causes.has(field), `a step caused by ${field}`);
+  }
+  t.equal(box.run(['delete', '--force', c]).status, 0);
+});
