@@ -9,6 +9,7 @@ import type { Step } from '../linux/kernel';
 import { CATALOG } from './catalog';
 import { writeErr } from '../output';
 import { errnoDescription } from '../linux/errno';
+import { formatRawArguments } from '../linux/format';
 
 /**
  * Colour when stderr is a terminal, plain otherwise (a file, a pipe, a test), and never when
@@ -27,8 +28,8 @@ export class Narrator {
   private readonly c: typeof PLAIN;
 
   /**
-   * `level` is the number of E's: with -EE the narration adds raw detail (the disassembly of a
-   * seccomp or eBPF program).
+   * `level` is the number of E's: with -EE the narration adds raw detail (each call's arguments
+   * as passed, flags as numbers; the disassembly of a seccomp or eBPF program).
    */
   constructor(private readonly write: (text: string) => void = writeErr, colour = colourWanted(), private readonly level = 1) {
     this.c = colour ? COLOURS : PLAIN;
@@ -62,6 +63,7 @@ export class Narrator {
     lines.push(...wrap(step.note ?? explanation.why, 92).map((l) => `      ${l}`));
     const man = typeof explanation.man === 'function' ? explanation.man(step.text) : explanation.man;
     lines.push(this.c.dim(`      ${man}${step.site ? ` · ${step.site}` : ''}`));
+    if (this.level >= 2 && step.args) lines.push(this.c.dim(`        raw: ${step.call}(${formatRawArguments(step.call, step.args)})`));
     if (this.level >= 2 && step.raw && step.call === 'seccomp') lines.push(...seccompDetail(step.raw).map((l) => this.c.dim(`        ${l}`)));
     if (this.level >= 2 && step.raw && step.call === 'bpfProgLoad') lines.push(...ebpfDetail(step.raw).map((l) => this.c.dim(`        ${l}`)));
     this.write(lines.join('\n') + '\n');

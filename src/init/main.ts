@@ -56,7 +56,7 @@ function main(): void {
     // --step: before each call, the runtime shows it and waits for the user (channel.beforeStep).
     channel.stepping = boot.step === true;
     const before = boot.step ? channel.beforeStep.bind(channel) : undefined;
-    const k = observe(new LinuxKernel(), boot.type === 'exec' ? 'exec' : 'init', sink, before);
+    const k = observe(new LinuxKernel(), boot.type === 'exec' ? 'exec' : 'init', sink, before, boot.rawDetail === true);
     becomeUndumpable(k);
     if (boot.type === 'exec') return execInContainer(k, boot, channel, fds);
     const spec = boot.spec ?? (JSON.parse(fs.readFileSync(`${boot.stateDir}/config.json`, 'utf8')) as Spec);

@@ -117,3 +117,31 @@ const FORMATS: Record<KernelCall, Formatter> = {
 export function formatCall(call: KernelCall, args: unknown[]): string {
   return FORMATS[call](...args);
 }
+
+/** Which arguments of a call are flag words (bits): -EE shows them in hex beside the decimal. */
+const FLAG_ARGUMENTS: Partial<Record<KernelCall, number[]>> = {
+  unshare: [0], setns: [1], mount: [3], umount2: [1], open: [1], openat2: [2, 3], flock: [1], seccomp: [1], bpfProgAttach: [3], personality: [0],
+};
+/** ...and which are file modes, in octal as chmod(1) writes them. */
+const MODE_ARGUMENTS: Partial<Record<KernelCall, number[]>> = { open: [2], mkfifo: [1], mknod: [1], mkdirAll: [1], umask: [0] };
+
+/**
+ * -EE: the arguments exactly as the kernel got them: flag words in hex and decimal (the bits
+ * that formatCall names), modes in octal, other numbers as they are, strings whole, with their length in bytes
+ * where they are data (what a write puts in a cgroup file).
+ */
+export function formatRawArguments(call: KernelCall, args: readonly unknown[]): string {
+  const flags = FLAG_ARGUMENTS[call] ?? [];
+  const modes = MODE_ARGUMENTS[call] ?? [];
+  const one = (value: unknown, i = -1): string => {
+    if (typeof value === 'number' && flags.includes(i)) return `0x${(value >>> 0).toString(16)} (${value})`;
+    if (typeof value === 'number' && modes.includes(i)) return `0o${value.toString(8)} (${value})`;
+    if (typeof value === 'number') return String(value);
+    if (typeof value === 'string') return JSON.stringify(value);
+    if (Array.isArray(value)) return `[${value.map((v) => one(v)).join(', ')}]`;
+    return value === null || value === undefined ? 'NULL' : String(value);
+  };
+  const text = args.map(one).join(', ');
+  if (call === 'writeFile' && typeof args[1] === 'string') return `${text}  (${Buffer.byteLength(args[1])} bytes)`;
+  return text;
+}

@@ -236,6 +236,11 @@ export interface Step {
   site?: string;
   /** The bytes the call handed the kernel, base64, where they are the point: a seccomp or eBPF program. */
   raw?: string;
+  /**
+   * -EE: the arguments exactly as passed (numbers as numbers, strings whole), kept only when
+   * observe() is asked to (`keepArgs`): without -EE no step carries them.
+   */
+  args?: unknown[];
   /** Wall-clock time (ms since the epoch) and duration (ms). */
   time: number;
   ms: number;
@@ -272,9 +277,10 @@ export type BeforeStep = (step: Step, args: readonly unknown[]) => void;
 /**
  * Wrap a kernel so that every call becomes a Step handed to `sink`, in order, success or failure.
  * The sink decides what to do with it: print it (-E), send it to the parent (init), or keep it.
- * `before`, only given with --step, sees each call before it is made.
+ * `before`, only given with --step, sees each call before it is made. `keepArgs` (-EE) keeps the
+ * arguments on each step as they were passed.
  */
-export function observe(inner: KernelOps, role: Role, sink: StepSink, before?: BeforeStep): Kernel {
+export function observe(inner: KernelOps, role: Role, sink: StepSink, before?: BeforeStep, keepArgs = false): Kernel {
   const pid = process.pid;
 
   function view(cause?: string, note?: string): Kernel {
@@ -287,6 +293,7 @@ export function observe(inner: KernelOps, role: Role, sink: StepSink, before?: B
         // The filter itself, exactly as installed: 8 bytes an instruction (-EE disassembles it).
         if (call === 'seccomp') step.raw = encode(args[0] as Instruction[]).toString('base64');
         if (call === 'bpfProgLoad') step.raw = encodeEbpf(args[1] as EbpfInstruction[]).toString('base64');
+        if (keepArgs) step.args = args.map(plainValue);
         if (before) {
           before(step, args);
           step.time = Date.now(); // the pause is not the call's
@@ -320,6 +327,21 @@ export function observe(inner: KernelOps, role: Role, sink: StepSink, before?: B
 /** eBPF's encoder, loaded only when a program is loaded (a cgroup v2 device allow-list). */
 function encodeEbpf(program: EbpfInstruction[]): Buffer {
   return (require('./cgroups/ebpf') as typeof import('./cgroups/ebpf')).encode(program);
+}
+
+/**
+ * An argument as it can travel in JSON (the init sends its steps so) and be printed: numbers,
+ * strings and null as they are; a bigint as a decimal string; long lists (a seccomp program) by
+ * their length; an object (spawn's request) as its JSON, cut at 300 characters.
+ */
+function plainValue(value: unknown): unknown {
+  if (typeof value === 'bigint') return `${value}`;
+  if (Array.isArray(value)) return value.length > 16 ? `[${value.length} items]` : value.map(plainValue);
+  if (value !== null && typeof value === 'object') {
+    const json = JSON.stringify(value, (_key, v) => (typeof v === 'bigint' ? `${v}` : v)) ?? '';
+    return json.length > 300 ? `${json.slice(0, 297)}...` : json;
+  }
+  return value;
 }
 
 function describeResult(call: KernelCall, value: unknown): string {

@@ -42,6 +42,8 @@ export interface RuntimeContext {
   store: StateStore;
   /** Present with -E (and with --step, which implies it). */
   narrator?: Narrator;
+  /** -EE: steps keep their arguments as passed (ours, and the init's: it is told in its bootstrap). */
+  rawDetail: boolean;
   /**
    * Present with --step: pauses before each kernel step. Ours pause through the kernel; an init's
    * or exec helper's reach it as "before" messages (init-connection.ts, start.ts).
@@ -81,6 +83,7 @@ export function makeContext(options: ContextOptions): RuntimeContext {
   const stepMode = options.step && narrator
     ? new (require('../explain/step-mode') as typeof import('../explain/step-mode')).StepMode(() => narrator.stepsNarrated + 1)
     : undefined;
+  const rawDetail = narrator !== undefined && (options.explainLevel ?? 1) >= 2;
   const steps: Step[] = [];
   const onStep = (step: Step) => {
     steps.push(step);
@@ -88,9 +91,10 @@ export function makeContext(options: ContextOptions): RuntimeContext {
   };
   return {
     saveTrace: (dir, command) => saveTrace(dir, command, steps.splice(0)),
-    kernel: observe(options.kernel ?? new LinuxKernel(), 'runtime', onStep, stepMode && ((step, args) => stepMode.pause(step, args, process.pid))),
+    kernel: observe(options.kernel ?? new LinuxKernel(), 'runtime', onStep, stepMode && ((step, args) => stepMode.pause(step, args, process.pid)), rawDetail),
     store: new StateStore(options.root),
     narrator,
+    rawDetail,
     stepMode,
     onStep,
     connect: (child, socket, what) => new (require('./init-connection') as typeof import('./init-connection')).InitConnection(

@@ -183,6 +183,7 @@ export async function create(ctx: RuntimeContext, id: string, options: CreateOpt
       runtimeHooks,
       noPivot: options.noPivot,
       step: ctx.stepMode !== undefined,
+      rawDetail: ctx.rawDetail || undefined,
     });
     if (runtimeHooks) {
       await connection.expect('createRuntime');

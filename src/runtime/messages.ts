@@ -38,6 +38,8 @@ export interface Bootstrap {
    * goes from the init to `start`).
    */
   step?: boolean;
+  /** -EE: keep each step's arguments as passed (kernel.ts observe()'s `keepArgs`). */
+  rawDetail?: boolean;
   /**
    * With a user namespace, the init may not be able to read the state dir: the config comes
    * here, and exec.fifo (O_PATH) came over the socket just before this line (the init knows to
@@ -80,6 +82,8 @@ export interface ExecBootstrap {
   console?: boolean;
   /** --step, as Bootstrap.step; over the sync socket only. */
   step?: boolean;
+  /** -EE: keep each step's arguments as passed. */
+  rawDetail?: boolean;
 }
 
 export type InitMessage =

@@ -77,3 +77,25 @@ t.test('a failing step is narrated with its errno, and create reports it in one 
   t.match(r.stderr, /\nnk-runtime: create narrfail-\d+: mounts\[\d\] \(nosuchfs on \/var\): mount\("none", ".*", "nosuchfs", 0, NULL\): ENODEV \(No such device\)\n/);
   t.equal(box.run(['state', c]).status, 1, 'nothing left');
 });
+
+t.test('-EE: every step, the runtime\'s and the init\'s, also shows its arguments as the kernel got them', async (t) => {
+  const box = new Sandbox(t);
+  const c = `narr-ee-${process.pid}`;
+  const bundle = box.shell('true', (config) => {
+    config.linux.resources = { memory: { limit: 64 * 1024 * 1024 } };
+  });
+  const run = box.run(['-EE', 'run', '--bundle', bundle, c]);
+  t.equal(run.status, 0, run.stderr);
+  const stepLines = run.stderr.split('\n').filter((l) => /^ \[\d+\] /.test(l)).length;
+  const rawLines = run.stderr.split('\n').filter((l) => /^ {8}raw: /.test(l)).length;
+  t.ok(stepLines > 100, `${stepLines} steps`);
+  t.equal(rawLines, stepLines, 'one raw line per step');
+  // The init's remount of / as private: MS_REC|MS_PRIVATE as the number the kernel gets.
+  t.match(run.stderr, /init +pid 1 +mount\(NULL, "\/", NULL, MS_REC\|MS_PRIVATE, NULL\) = 0.*\n(?: {6}.*\n)*? {8}raw: mount\(NULL, "\/", NULL, 0x44000 \(278528\), NULL\)/);
+  // The bytes written to the cgroup file, with their count.
+  t.match(run.stderr, /raw: writeFile\(".*\/memory\.limit_in_bytes", "67108864" {2}\(8 bytes\)\)/);
+  // The init's part after start too.
+  t.match(run.stderr, /raw: execve\("\/bin\/sh", \[/);
+  const plain = box.run(['-E', 'run', '--bundle', bundle, `${c}-e`]);
+  t.notMatch(plain.stderr, /raw: /, '-E alone shows none');
+});

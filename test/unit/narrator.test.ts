@@ -46,3 +46,30 @@ t.test('-EE adds the disassembly of a seccomp program; -E does not', async (t) =
   t.match(detailed, /return ERRNO\(1\)/);
   t.equal(detailed.split('\n').filter((l) => /^\s+\d+: /.test(l)).length, filter.program.length, 'one line per instruction');
 });
+
+t.test('-EE shows each call\'s arguments as the kernel got them: flags in hex, modes in octal, data whole; -E and an observe() without keepArgs do not', async (t) => {
+  const { observe } = await import('../../src/linux/kernel');
+  const { FakeKernel } = await import('../../src/linux/fake-kernel');
+  const { MS } = await import('../../src/linux/constants');
+  const steps: Step[] = [];
+  const k = observe(new FakeKernel().ops, 'init', (s) => steps.push(s), undefined, true);
+  const long = 'x'.repeat(100);
+  k.because('mounts[1]').mount('tmpfs', '/dev', 'tmpfs', MS.NOSUID | MS.STRICTATIME, 'mode=755,size=65536k');
+  k.because('linux.resources.memory.limit').writeFile('/sys/fs/cgroup/memory/nk-c/memory.limit_in_bytes', long);
+  k.because('mounts[2]').mkdirAll('/dev/pts', 0o755);
+  const narrate = (level: number) => {
+    let out = '';
+    const n = new Narrator((text) => (out += text), false, level);
+    for (const s of steps) n.step(s);
+    return out;
+  };
+  const detailed = narrate(2);
+  t.match(detailed, `raw: mount("tmpfs", "/dev", "tmpfs", 0x${(MS.NOSUID | MS.STRICTATIME).toString(16)} (${MS.NOSUID | MS.STRICTATIME}), "mode=755,size=65536k")`);
+  t.match(detailed, `raw: writeFile("/sys/fs/cgroup/memory/nk-c/memory.limit_in_bytes", "${long}"  (100 bytes))`, 'the whole value, which the call line cuts');
+  t.notMatch(steps[1].text, long, 'the call line itself is shortened');
+  t.match(detailed, 'raw: mkdirAll("/dev/pts", 0o755 (493))');
+  t.notMatch(narrate(1), /raw:/, '-E: no raw lines');
+  const plain: Step[] = [];
+  observe(new FakeKernel().ops, 'init', (s) => plain.push(s)).mount('proc', '/proc', 'proc', 0, null);
+  t.equal(plain[0].args, undefined, 'without keepArgs a step carries no arguments');
+});
