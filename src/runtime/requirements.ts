@@ -24,6 +24,15 @@ export function checkSupported(spec: Spec): void {
   if (spec.hostname !== undefined && !isNew('uts')) {
     throw new UserError('config.json: hostname: setting a hostname needs a new UTS namespace', 'add {"type": "uts"} to linux.namespaces, or remove hostname');
   }
+  // After pivot_root the init reaches exec.fifo through /proc/self/fd/N, as runc's init does (the
+  // state dir is out of sight by then). Without a proc at /proc that open would fail after create
+  // has gone, and `start` could only say that the init has exited.
+  if (!(spec.mounts ?? []).some((m) => m.type === 'proc' && path.posix.normalize(m.destination) === '/proc')) {
+    throw new UserError(
+      'config.json: mounts: the container needs a proc filesystem mounted at /proc',
+      'after pivot_root the init reaches exec.fifo through /proc/self/fd, as runc\'s does; add {"destination": "/proc", "type": "proc", "source": "proc"}',
+    );
+  }
 }
 
 /**

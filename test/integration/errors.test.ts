@@ -308,6 +308,13 @@ t.test('a mount destination inside /proc is refused (the runc CVE-2019-16884 cla
   failedCreate(t, box, id('procmnt'), b, 'mounts[7] (tmpfs on /proc/self/attr): destination /proc/self/attr is (through a symlink in the rootfs, /proc/1/attr) inside /proc');
 });
 
+t.test('no proc at /proc: refused before anything is made (the init needs /proc/self/fd to reach exec.fifo)', async (t) => {
+  const box = new Sandbox(t);
+  const b = bundle(box, (c) => (c.mounts.find((m: { type: string }) => m.type === 'proc').destination = '/scratch/proc'));
+  failedCreate(t, box, id('noproc'), b, 'config.json: mounts: the container needs a proc filesystem mounted at /proc');
+  t.match(box.run(['run', '--bundle', b, id('noproc2')]).stderr, 'hint: after pivot_root the init reaches exec.fifo through /proc/self/fd');
+});
+
 t.test('invalid IDs are refused by every command, and nothing is made', async (t) => {
   const box = new Sandbox(t);
   const b = bundle(box);
