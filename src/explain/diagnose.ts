@@ -96,6 +96,16 @@ export function diagnose(failed: FailedCall, facts: HostFacts): Diagnosis | unde
       action: 'nk-runtime bind-mounts root.path onto itself and makes every mount private first; check that root.path is a plain directory (not /, not a mount of a ramdisk), or pass --no-pivot on a ramdisk root',
     };
   }
+  if (call === 'setrlimit' && code === 'EPERM') {
+    const nrOpen = readNumber('/proc/sys/fs/nr_open');
+    return {
+      cause: `a hard limit above the one the runtime has can be set only with CAP_SYS_RESOURCE, and RLIMIT_NOFILE never above the kernel's fs.nr_open${nrOpen ? ` (${nrOpen} here)` : ''} (man 2 setrlimit)`,
+      action: `lower the hard value in process.rlimits${nrOpen ? ` (RLIMIT_NOFILE at most ${nrOpen}: cat /proc/sys/fs/nr_open)` : ''}; with podman, --ulimit nofile=1024:1024 sets it`,
+    };
+  }
+  if (call === 'setrlimit' && code === 'EINVAL') {
+    return { cause: 'the soft limit is above the hard one (man 2 setrlimit)', action: 'make soft at most hard in process.rlimits' };
+  }
   if (call === 'rmdir' && cgroupFile && (code === 'EBUSY' || code === 'ENOTEMPTY')) {
     return {
       cause: 'processes are still in the cgroup: one moved there from outside the container, or one still dying (a cgroup is removed only once it is empty, man 7 cgroups)',
@@ -237,5 +247,15 @@ function readOr(file: string, fallback: string): string {
     return fs.readFileSync(file, 'utf8');
   } catch {
     return fallback;
+  }
+}
+
+/** A number from a /proc file, or undefined where it cannot be read (not Linux, a dry run elsewhere). */
+function readNumber(file: string): number | undefined {
+  try {
+    const n = Number(fs.readFileSync(file, 'utf8').trim());
+    return Number.isFinite(n) ? n : undefined;
+  } catch {
+    return undefined;
   }
 }

@@ -9,7 +9,7 @@
 import { mark } from '../log';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { UserError } from '../errors';
+import { UserError, withContext } from '../errors';
 import { PR, RLIMIT } from '../linux/constants';
 import type { Kernel } from '../linux/kernel';
 import type { Personality, Spec } from '../oci/spec';
@@ -77,7 +77,11 @@ export function execProgram(k: Kernel, spec: Pick<Spec, 'process'>, program: str
   const { terminal, preservedFds = 0, beforeExecve, seccomp } = options;
   const p = spec.process!;
   (p.rlimits ?? []).forEach((r, i) => {
-    k.because(`process.rlimits[${i}]`).setrlimit(RLIMIT[r.type], rlimitValue(r.soft), rlimitValue(r.hard));
+    try {
+      k.because(`process.rlimits[${i}]`).setrlimit(RLIMIT[r.type], rlimitValue(r.soft), rlimitValue(r.hard));
+    } catch (err) {
+      throw withContext(`process.rlimits[${i}] (${r.type})`, err);
+    }
   });
   k.because('process.user.umask').umask(p.user.umask ?? 0o022);
   // The personality passes through execve (man 2 personality).

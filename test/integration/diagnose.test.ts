@@ -76,6 +76,17 @@ t.test('ENOENT: a program missing in the rootfs, and a script whose interpreter 
   noCgroup(t, c);
 });
 
+t.test('EPERM: an rlimit above fs.nr_open (podman asks for nofile 1048576 by default), named by its field', async (t) => {
+  const box = new Sandbox(t);
+  const nrOpen = Number(fs.readFileSync('/proc/sys/fs/nr_open', 'utf8'));
+  const c = id('rlimit');
+  const b = box.bundle((config) => (config.process.rlimits = [{ type: 'RLIMIT_NOFILE', hard: nrOpen + 1, soft: nrOpen + 1 }]), 'rlimit');
+  const r = box.run(['run', '--bundle', b, c]);
+  diagnosed(t, r, `run ${c}`, /^the container's program did not start: process\.rlimits\[0\] \(RLIMIT_NOFILE\): setrlimit\(RLIMIT_NOFILE, .*\): EPERM/, new RegExp(`RLIMIT_NOFILE never above the kernel's fs\\.nr_open \\(${nrOpen} here\\)`), /lower the hard value in process\.rlimits/);
+  box.run(['delete', '--force', c]);
+  noCgroup(t, c);
+});
+
 t.test('EBUSY: the cgroup of a container still holds a process (ours, moved there), so delete cannot remove it', async (t) => {
   const box = new Sandbox(t);
   const c = id('busy');

@@ -89,6 +89,17 @@ t.test('EINVAL from unshare(CLONE_NEWUSER): a multi-threaded process', async (t)
   t.match(explain(other, HOST)!.message, /built without one of these namespace types/);
 });
 
+t.test('EPERM and EINVAL from setrlimit (an rlimit of process.rlimits at start): the field, the hard limit and fs.nr_open', async (t) => {
+  const spec = defaultSpec();
+  spec.process!.rlimits = [{ type: 'RLIMIT_NOFILE', hard: 1048577, soft: 1048577 }];
+  const err = thrown(() => execProgram(kernel(new FakeKernel().failWith('setrlimit', 'EPERM')), spec, '/bin/sh'));
+  const e = explain(err, HOST)!;
+  t.match(e.message, /^process\.rlimits\[0\] \(RLIMIT_NOFILE\): setrlimit\(RLIMIT_NOFILE, .*\): EPERM \(Operation not permitted\); most likely: a hard limit above the one the runtime has can be set only with CAP_SYS_RESOURCE, and RLIMIT_NOFILE never above the kernel's fs\.nr_open/);
+  t.match(e.hint, /lower the hard value in process\.rlimits/);
+  const bad = thrown(() => execProgram(kernel(new FakeKernel().failWith('setrlimit', 'EINVAL')), spec, '/bin/sh'));
+  t.match(explain(bad, HOST)!.message, /most likely: the soft limit is above the hard one/);
+});
+
 t.test('EBUSY on removing a cgroup: processes still in it', async (t) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nk-diagnose-cg-'));
   t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
