@@ -18,7 +18,8 @@ import * as fs from 'node:fs';
 import * as tty from 'node:tty';
 import type { Step } from '../linux/kernel';
 import { UserError } from '../errors';
-import { sleepSync, writeErr } from '../output';
+import { readBlocking } from '../blocking-read';
+import { writeErr } from '../output';
 import { whatToLookAt } from './step-hints';
 
 /** The last words of every pause: a script reads stderr up to here, then answers. */
@@ -81,7 +82,7 @@ export class StepMode {
     if (this.input === undefined) this.openInput();
     const buffer = Buffer.alloc(256);
     while (!this.pending.includes('\n')) {
-      const n = readRetrying(this.input!, buffer);
+      const n = readBlocking(this.input!, buffer);
       if (n === 0) {
         const last = this.pending;
         this.pending = '';
@@ -107,16 +108,3 @@ export class StepMode {
   }
 }
 
-/** read(2), blocking; EAGAIN (stdin left non-blocking by whoever passed it) is waited out. */
-function readRetrying(fd: number, buffer: Buffer): number {
-  for (;;) {
-    try {
-      return fs.readSync(fd, buffer, 0, buffer.length, null);
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'EOF') return 0;
-      if (code !== 'EAGAIN' && code !== 'EINTR') throw err;
-      sleepSync(10);
-    }
-  }
-}

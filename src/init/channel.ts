@@ -5,10 +5,10 @@
  * the container's namespaces) and must not start Node's thread pool, whose threads would still
  * see the host's mounts.
  */
-import * as fs from 'node:fs';
 import type { Step } from '../linux/kernel';
 import type { Bootstrap, Continue, ExecBootstrap, Go, InitMessage } from '../runtime/messages';
-import { sleepSync, writeFully } from '../output';
+import { readBlocking } from '../blocking-read';
+import { writeFully } from '../output';
 
 export class InitChannel {
   private pending = '';
@@ -74,7 +74,7 @@ export class InitChannel {
     this.send({ type: 'ready' });
     const buffer = Buffer.alloc(64);
     try {
-      while (this.readSome(buffer) > 0);
+      while (readBlocking(this.input, buffer) > 0);
     } catch {
       // the socket is gone: so is the runtime
     }
@@ -95,24 +95,12 @@ export class InitChannel {
   private receiveLine(): { type: string } {
     const buffer = Buffer.alloc(4096);
     while (!this.pending.includes('\n')) {
-      const n = this.readSome(buffer);
+      const n = readBlocking(this.input, buffer);
       if (n === 0) throw new Error(this.input === this.fd ? 'the runtime closed the sync socket' : 'the runtime closed step.fifo (--step): it has gone');
       this.pending += buffer.toString('utf8', 0, n);
     }
     const line = this.pending.slice(0, this.pending.indexOf('\n'));
     this.pending = this.pending.slice(line.length + 1);
     return JSON.parse(line) as { type: string };
-  }
-
-  /** One blocking read: the bytes read, 0 at end of file. A non-blocking fd is waited on. */
-  private readSome(buffer: Buffer): number {
-    for (;;) {
-      try {
-        return fs.readSync(this.input, buffer, 0, buffer.length, null);
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
-        sleepSync(1);
-      }
-    }
   }
 }

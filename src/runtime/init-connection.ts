@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import { UserError } from '../errors';
 import { log } from '../log';
 import type { Child, Step } from '../linux/kernel';
+import { readBlocking } from '../blocking-read';
 import { writeFully } from '../output';
 import { MessageDecoder, type Bootstrap, type Continue, type ExecBootstrap, type Go, type InitMessage } from './messages';
 
@@ -101,7 +102,7 @@ export class InitConnection {
         continue;
       }
       if (this.closed) return undefined;
-      const n = readRetrying(this.fd, this.buffer);
+      const n = readBlocking(this.fd, this.buffer);
       if (n === 0) this.closed = true;
       else this.queue.push(...this.decoder.push(this.buffer.subarray(0, n)));
     }
@@ -115,14 +116,3 @@ export class InitConnection {
   }
 }
 
-/** read(2), blocking; a signal that interrupts it (EINTR) is not an end. */
-function readRetrying(fd: number, buffer: Buffer): number {
-  for (;;) {
-    try {
-      return fs.readSync(fd, buffer, 0, buffer.length, null);
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code !== 'EINTR' && code !== 'EAGAIN') throw err;
-    }
-  }
-}

@@ -17,6 +17,7 @@ import * as path from 'node:path';
 import { INIT_ARGUMENT, isSingleExecutable } from '../engine';
 import { UserError } from '../errors';
 import type { Child, IdMapLine, Kernel, Step } from '../linux/kernel';
+import { readBlocking } from '../blocking-read';
 import { writeFully } from '../output';
 import { spawnFromReadOnlyExecutable } from './read-only-executable';
 
@@ -147,13 +148,7 @@ function expectLine(socket: number, type: string, onStep: (step: Step) => void):
     const bytes: number[] = [];
     const one = Buffer.alloc(1);
     for (;;) {
-      let n: number;
-      try {
-        n = fs.readSync(socket, one, 0, 1, null);
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'EINTR' || (err as NodeJS.ErrnoException).code === 'EAGAIN') continue;
-        throw err;
-      }
+      const n = readBlocking(socket, one, 1);
       if (n === 0) throw new UserError(`nk-userns exited before it said "${type}"`, 'run with --debug, or -E to see its steps');
       if (one[0] === 0x0a) break;
       bytes.push(one[0]);

@@ -1,0 +1,21 @@
+/**
+ * read(2) as one blocking call, on any fd: a signal that interrupts it (EINTR) is not an end, and
+ * an fd left non-blocking by whoever passed it to us (EAGAIN: a terminal, a socket, a pipe) is
+ * waited on. Returns the bytes read; 0 is the end of the file.
+ */
+import * as fs from 'node:fs';
+import { sleepSync } from './output';
+
+export function readBlocking(fd: number, buffer: Buffer, length = buffer.length): number {
+  for (;;) {
+    try {
+      return fs.readSync(fd, buffer, 0, length, null);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      // Node's name for the end of a terminal's input on some systems.
+      if (code === 'EOF') return 0;
+      if (code === 'EAGAIN') sleepSync(1);
+      else if (code !== 'EINTR') throw err;
+    }
+  }
+}
