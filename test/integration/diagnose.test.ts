@@ -12,7 +12,7 @@ import type { Test } from 'tap';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
-import { BIN, REPO, Sandbox, skipReason, type Result } from './harness';
+import { BIN, REPO, Sandbox, missingController, skipReason, type Result } from './harness';
 
 const skip = skipReason();
 if (skip) t.plan(0, skip);
@@ -108,18 +108,6 @@ t.test('EBUSY: the cgroup of a container still holds a process (ours, moved ther
   t.equal(box.run(['delete', c]).status, 0, 'once our process is gone, delete works');
   noCgroup(t, c);
 });
-
-/** A cgroup v1 controller this host has not mounted, with a resource setting that needs it (as in reliability.test.ts). */
-function missingController(): { name: string; resources: Record<string, unknown> } | undefined {
-  if (fs.existsSync('/sys/fs/cgroup/cgroup.controllers')) return undefined; // pure v2: one hierarchy
-  const mounted = fs.readFileSync('/proc/self/mountinfo', 'utf8');
-  const candidates = [
-    { name: 'hugetlb', resources: { hugepageLimits: [{ pageSize: '2MB', limit: 4194304 }] } },
-    { name: 'net_cls', resources: { network: { classID: 1048577 } } },
-    { name: 'rdma', resources: { rdma: { mlx4_0: { hcaHandles: 2 } } } },
-  ];
-  return candidates.find((c) => !new RegExp(` cgroup cgroup \\S*\\b${c.name}\\b`).test(mounted));
-}
 
 t.test('cgroups: a controller that is not mounted, and v2 files on a v1 host', async (t) => {
   const box = new Sandbox(t);

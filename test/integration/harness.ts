@@ -222,3 +222,35 @@ export function snapshotAdded(before: MachineSnapshot, after: MachineSnapshot): 
   };
   return { mounts: added(before.mounts, after.mounts), cgroups: added(before.cgroups, after.cgroups), inits: added(before.inits, after.inits) };
 }
+
+/**
+ * A cgroup v1 controller this host has not mounted, with a resource setting that needs it: for
+ * the tests of a config that needs a controller the host lacks.
+ */
+export function missingController(): { name: string; resources: Record<string, unknown> } | undefined {
+  if (fs.existsSync('/sys/fs/cgroup/cgroup.controllers')) return undefined; // pure v2: one hierarchy
+  const mounted = fs.readFileSync('/proc/self/mountinfo', 'utf8');
+  const candidates = [
+    { name: 'hugetlb', resources: { hugepageLimits: [{ pageSize: '2MB', limit: 4194304 }] } },
+    { name: 'net_cls', resources: { network: { classID: 1048577 } } },
+    { name: 'rdma', resources: { rdma: { mlx4_0: { hcaHandles: 2 } } } },
+  ];
+  return candidates.find((c) => !new RegExp(` cgroup cgroup \\S*\\b${c.name}\\b`).test(mounted));
+}
+
+/**
+ * nk-runtime run under script(1), which gives it a terminal of its own, as a person at a terminal
+ * has; `input` is typed into that terminal, a line at a time. script's stdin stays open until it
+ * ends: at the end of its input script would type an end-of-file character into the terminal,
+ * which races with the program's own output.
+ */
+export function underScript(box: Sandbox, args: string[], setup: string, input: string[] = []): Promise<{ status: number | null; output: string }> {
+  const child = spawn('script', ['-qec', `${setup}; ${box.commandLine(args)}`, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (d) => (output += d));
+  child.stderr.on('data', (d) => (output += d));
+  // Each line once the program has had time to start and to answer the one before.
+  input.forEach((line, i) => setTimeout(() => child.stdin.write(line), 2500 + i * 700).unref());
+  const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+  return new Promise((resolve) => child.on('exit', (status) => (clearTimeout(timer), resolve({ status, output }))));
+}

@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
 import t from 'tap';
 import type { Test } from 'tap';
-import { BIN, Sandbox, machineSnapshot, skipReason, type Result } from './harness';
+import { BIN, Sandbox, machineSnapshot, missingController, skipReason, type Result } from './harness';
 
 const skip = skipReason();
 if (skip) t.plan(0, skip);
@@ -371,18 +371,6 @@ t.test('the state root on a read-only or a full filesystem: a clear error, nothi
   const cgroups = spawnSync('find', ['/sys/fs/cgroup', '-maxdepth', '6', '-type', 'd', '-name', `nk-${id('full')}`], { encoding: 'utf8' }).stdout.trim();
   t.equal(cgroups, '', 'no cgroup left');
 });
-
-/** A cgroup v1 controller this host has not mounted, with a resource setting that needs it. */
-function missingController(): { name: string; resources: Record<string, unknown> } | undefined {
-  if (fs.existsSync('/sys/fs/cgroup/cgroup.controllers')) return undefined; // pure v2: one hierarchy
-  const mounted = fs.readFileSync('/proc/self/mountinfo', 'utf8');
-  const candidates = [
-    { name: 'hugetlb', resources: { hugepageLimits: [{ pageSize: '2MB', limit: 4194304 }] } },
-    { name: 'net_cls', resources: { network: { classID: 1048577 } } },
-    { name: 'rdma', resources: { rdma: { mlx4_0: { hcaHandles: 2 } } } },
-  ];
-  return candidates.find((c) => !new RegExp(` cgroup cgroup \\S*\\b${c.name}\\b`).test(mounted));
-}
 
 t.test('a controller the config needs is not mounted: a clear error, nothing half made', async (t) => {
   const missing = missingController();

@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
 import t from 'tap';
-import { Sandbox, skipReason, type Result } from './harness';
+import { Sandbox, skipReason, underScript, type Result } from './harness';
 
 const RECEIVER = path.join(__dirname, 'tools', 'console-receiver.py');
 const python = spawnSync('python3', ['-c', 'import socket; socket.recv_fds'], { stdio: 'ignore' }).status === 0;
@@ -99,21 +99,6 @@ t.test('exec --tty --console-socket: a terminal for one more process', async (t)
   t.match(await shown, /\/dev\/pts\/\d+/);
   t.equal(box.run(['delete', '--force', c]).status, 0);
 });
-
-/**
- * nk-runtime run under script(1), which gives it a terminal of its own, as a person at a terminal
- * has; `input` is typed into that terminal, a line at a time.
- */
-function underScript(box: Sandbox, args: string[], setup: string, input: string[] = []): Promise<{ status: number | null; output: string }> {
-  const child = spawn('script', ['-qec', `${setup}; ${box.commandLine(args)}`, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout.on('data', (d) => (output += d));
-  child.stderr.on('data', (d) => (output += d));
-  // Each line once the program has had time to start and to answer the one before.
-  input.forEach((line, i) => setTimeout(() => child.stdin.write(line), 2500 + i * 700).unref());
-  const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-  return new Promise((resolve) => child.on('exit', (status) => (clearTimeout(timer), resolve({ status, output }))));
-}
 
 t.test('run without a console socket shows the terminal itself: our window size, our keys, its exit code', async (t) => {
   const box = new Sandbox(t);

@@ -5,8 +5,7 @@
 import t from 'tap';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { spawnSync } from 'node:child_process';
-import { Sandbox, skipReason } from './harness';
+import { Sandbox, skipReason, underScript } from './harness';
 
 const skip = skipReason();
 if (skip) t.plan(0, skip);
@@ -86,9 +85,9 @@ t.test('a terminal: the init, cloned by nk-userns, leads its own session and get
   const box = new Sandbox(t);
   const bundle = box.shell('tty; id -u; exit 3', (c) => (userns(c), (c.process.terminal = true)));
   // script(1) gives `run` a terminal, which it shows the container's on.
-  const r = spawnSync('script', ['-qec', box.commandLine(['run', '--bundle', bundle, id('tty')]), '/dev/null'], { encoding: 'utf8', timeout: 30_000 });
-  t.equal(r.status, 3, r.stdout + r.stderr);
-  t.match(r.stdout, /\/dev\/pts\/0\r*\n0\r*\n/);
+  const r = await underScript(box, ['run', '--bundle', bundle, id('tty')], 'true');
+  t.equal(r.status, 3, r.output);
+  t.match(r.output, /\/dev\/pts\/0\r*\n0\r*\n/);
 });
 
 t.test('-E narrates the user namespace: nk-userns\'s steps, the maps, the adopted init', async (t) => {
