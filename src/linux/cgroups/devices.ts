@@ -23,7 +23,7 @@ import type { LinuxDeviceCgroup } from '../../oci/spec';
 import { BPF_ATTACH_TYPE, BPF_F, BPF_PROG_TYPE } from '../constants';
 import { errnoDescription } from '../errno';
 import { KernelError, type Kernel } from '../kernel';
-import { compileDeviceProgram, describeAllowList, emulateDeviceRules, type DeviceRule } from './device-program';
+import type { DeviceRule } from './device-program';
 import { cgroupError, writeCgroupFile } from './files';
 
 /** runc's AllowedDevices (libcontainer/specconv): what a container's /dev holds. */
@@ -101,6 +101,8 @@ const LICENSE = 'GPL';
  */
 export function applyDeviceProgram(kernel: Kernel, rules: LinuxDeviceCgroup[] | undefined, dir: string): void {
   if (!rules || rules.length === 0) return;
+  // The compiler and the eBPF assembler are loaded only here: most commands never build a program.
+  const { compileDeviceProgram, describeAllowList, emulateDeviceRules } = require('./device-program') as typeof import('./device-program');
   const all = withDefaults(rules);
   const list = emulateDeviceRules(all.map(({ rule, field }) => deviceRule(rule, field)), all.map(({ field }) => field));
   const program = compileDeviceProgram(list);
