@@ -35,6 +35,10 @@ export function spawnFromReadOnlyExecutable<T>(k: Kernel, executables: string[],
       }
       return spawn();
     } finally {
+      // setns(CLONE_NEWNS) refuses (EINVAL) a thread that shares its root and cwd with another
+      // (man 2 setns). Our unshare above stopped the sharing, but a thread the engine starts
+      // meanwhile (Bun makes them as it needs them) shares them again: stop it once more.
+      k.because(FIELD, 'A thread the engine may have started since our unshare shares our root and cwd again, and setns into a mount namespace refuses that (EINVAL): stop sharing them first.').unshare(CLONE.FS);
       k.because(FIELD, 'Back to our own mount namespace: later children (hooks) are born on the host\'s mounts.').setns(home, CLONE.NEWNS);
       k.because(FIELD, 'setns(CLONE_NEWNS) moved us to the root directory: back to where we were.').chdir(cwd);
     }
