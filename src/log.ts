@@ -20,14 +20,17 @@ export const log = {
 /**
  * Time marks, for measuring where a command's time goes (docs/performance.md):
  * `NK_TIMING=1 nk-runtime ...` prints `nk-timing <pid> <ms since the process began> <what>` on
- * stderr at each mark of the hot path (the init's marks too: its stderr is the container's). Off,
- * a mark is one call to an empty function.
+ * stderr at each mark of the hot path (the init's marks too: its stderr is the container's).
+ * `NK_TIMING=wall` prints the wall clock instead (ms within the current 100 s), so that marks of
+ * different processes (create, the init, start) can be put on one time line. Off, a mark is one
+ * call to an empty function.
  */
 export const mark: (what: string) => void =
   process.env.NK_TIMING || process.env.NK_CRASH_AT
     ? (what) => {
         if (process.env.NK_TIMING) {
-          (require('node:fs') as typeof import('node:fs')).writeSync(2, `nk-timing ${process.pid} ${performance.now().toFixed(1)} ${what}\n`);
+          const now = process.env.NK_TIMING === 'wall' ? (performance.timeOrigin + performance.now()) % 100_000 : performance.now();
+          (require('node:fs') as typeof import('node:fs')).writeSync(2, `nk-timing ${process.pid} ${now.toFixed(1)} ${what}\n`);
         }
         // For the reliability tests only: `NK_CRASH_AT="create: init booted"` makes this process
         // die at that mark, as if killed (test/integration/reliability.test.ts). The init is PID 1
