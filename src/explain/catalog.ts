@@ -102,6 +102,14 @@ export const CATALOG: Record<KernelCall, Explanation> = {
     why: 'Sets or clears close-on-exec on a file descriptor: with it, execve closes the fd; without it, the program inherits it.',
     man: 'man 2 fcntl',
   },
+  setNonBlocking: {
+    why: 'Sets or clears O_NONBLOCK on an open file: without it, a read waits until there is data (or the end).',
+    man: 'man 2 fcntl',
+  },
+  poll: {
+    why: 'Waits, up to a timeout in ms, until a file has something to read or its other end has been closed.',
+    man: 'man 2 poll',
+  },
   closeRangeCloexec: {
     why: 'Marks every fd from here up close-on-exec, so no file of the runtime leaks into the container (the class of runc CVE-2024-21626).',
     man: 'man 2 close_range',

@@ -52,6 +52,8 @@ const HINTS: Record<KernelCall, Hint> = {
   ptyNumber: fds,
   setWindowSize: fds,
   setCloexec: fdFlags,
+  setNonBlocking: fdFlags,
+  poll: fdFlags,
   closeRangeCloexec: (_, who) => [`grep flags /proc/${who.pid}/fdinfo/*`],
   flock: (_, who) => ['cat /proc/locks', `ls -l /proc/${who.pid}/fd`],
   mkdirAll: (args, who) => (typeof args[0] === 'string' ? [`ls -la ${hostPath(args[0], who)}`] : []),

@@ -63,6 +63,13 @@ export const CLOSE_RANGE = {
 export const F_GETFD = 1;
 export const F_SETFD = 2;
 export const FD_CLOEXEC = 1;
+export const F_GETFL = 3;
+export const F_SETFL = 4;
+/** open(2) and fcntl(2) F_SETFL flag: reads and writes that would wait fail with EAGAIN instead. */
+export const O_NONBLOCK = 0o4000;
+
+/** poll(2) events: data to read; the other end has closed (a pipe's, a fifo's writer); an error. */
+export const POLL = { IN: 0x1, ERR: 0x8, HUP: 0x10 } as const;
 /** fcntl(2) F_DUPFD_CLOEXEC: a copy of the fd, close-on-exec, at the lowest free number from arg on. */
 export const F_DUPFD_CLOEXEC = 1030;
 

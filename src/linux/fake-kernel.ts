@@ -3,6 +3,7 @@
  * works, or fails with the errno a test asks for. Unit tests use it to walk code that would need
  * root, and to assert which calls were made, in which order.
  */
+import { POLL } from './constants';
 import { formatCall } from './format';
 import { KERNEL_CALLS, KernelError, type Child, type ChildExit, type KernelCall, type KernelOps } from './kernel';
 
@@ -58,6 +59,9 @@ export class FakeKernel {
         return [];
       case 'ptyNumber':
         return 0;
+      case 'poll':
+        // the other end has written
+        return POLL.IN;
       case 'capget':
         // root's full set, as the init holds it
         return (1n << 41n) - 1n;

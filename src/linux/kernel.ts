@@ -13,6 +13,7 @@
 import { errnoDescription } from './errno';
 import { formatCall } from './format';
 import { capabilitySummary } from './capabilities';
+import { POLL } from './constants';
 import { encode, type Instruction } from './seccomp/bpf';
 import type { EbpfInstruction } from './cgroups/ebpf';
 
@@ -159,6 +160,14 @@ export interface KernelOps {
   bpfProgGetFdById(id: number): number;
   // File descriptors.
   setCloexec(fd: number, on: boolean): void;
+  /** Set or clear O_NONBLOCK on an open file (fcntl F_SETFL): whether its reads and writes wait. */
+  setNonBlocking(fd: number, on: boolean): void;
+  /**
+   * Wait up to `timeoutMs` until there is something to read on `fd`, or its writer has closed it
+   * (poll(2), POLLIN): the events that came (POLL.IN, POLL.HUP bits), 0 when the time ran out or
+   * a signal came first.
+   */
+  poll(fd: number, timeoutMs: number): number;
   closeRangeCloexec(first: number): void;
   flock(fd: number, operation: number): void;
   /** Two connected unix sockets, both close-on-exec: [ours, theirs]. */
@@ -208,7 +217,7 @@ const CALLS: Record<KernelCall, true> = {
   openat2: true, mkdirAll: true, mkfifo: true, mknod: true, symlink: true, chown: true, writeFile: true,
   rmdir: true, unlink: true, chdir: true, chroot: true, sethostname: true, setdomainname: true, umask: true, setrlimit: true,
   setgroups: true, setgid: true, setuid: true, prctl: true, personality: true, capget: true, capset: true, seccomp: true, resetSignal: true,
-  bpfProgLoad: true, bpfProgAttach: true, bpfProgDetach: true, bpfProgQuery: true, bpfProgGetFdById: true, setCloexec: true, closeRangeCloexec: true,
+  bpfProgLoad: true, bpfProgAttach: true, bpfProgDetach: true, bpfProgQuery: true, bpfProgGetFdById: true, setCloexec: true, setNonBlocking: true, poll: true, closeRangeCloexec: true,
   flock: true, socketpair: true, connectUnix: true, sendFd: true, receiveFd: true, dup2: true, unlockPty: true, ptyNumber: true,
   setWindowSize: true, setControllingTerminal: true, writeIdMap: true, adoptChild: true, spawn: true, runToEnd: true, kill: true, execve: true,
 };
@@ -360,7 +369,17 @@ function describeResult(call: KernelCall, value: unknown): string {
   if (call === 'ptyNumber') return `${value} (the slave is /dev/pts/${value})`;
   if (call === 'capget') return `permitted: ${capabilitySummary(value as bigint)}`;
   if (call === 'umask') return `0o${(value as number).toString(8)} (the previous mask)`;
+  if (call === 'poll') return pollResult(value as number);
   return '0';
+}
+
+/**
+ * poll(2)'s answer in words. Whether data (POLLIN) or the end (POLLHUP) came first is a race
+ * that changes from run to run, so the words do not say: the reads after it tell.
+ */
+function pollResult(events: number): string {
+  if (events === 0) return '0 (nothing yet: the time ran out)';
+  return events & POLL.ERR ? '1 (an error on the fd)' : '1 (ready: something to read, or the writer has closed its end)';
 }
 
 /** The repository: sites are named relative to it. This file is src/linux/ or lib/linux/. */

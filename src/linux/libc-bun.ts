@@ -44,6 +44,7 @@ export function loadBunLibc(): Libc {
     capset: { args: ['ptr', 'ptr'], returns: 'i32' }, // int capset(cap_user_header_t hdrp, const cap_user_data_t datap)
     signal: { args: ['i32', 'i64'], returns: 'i64' }, // sighandler_t signal(int signum, sighandler_t handler)
     fcntl: { args: ['i32', 'i32', 'i32'], returns: 'i32' }, // int fcntl(int fd, int cmd, int arg)
+    poll: { args: ['ptr', 'u64', 'i32'], returns: 'i32' }, // int poll(struct pollfd *fds, nfds_t nfds, int timeout)
     close_range: { args: ['u32', 'u32', 'i32'], returns: 'i32' }, // int close_range(unsigned first, unsigned last, int flags)
     flock: { args: ['i32', 'i32'], returns: 'i32' }, // int flock(int fd, int operation)
     socketpair: { args: ['i32', 'i32', 'i32', 'ptr'], returns: 'i32' }, // int socketpair(int domain, int type, int protocol, int sv[2])
@@ -122,6 +123,7 @@ export function loadBunLibc(): Libc {
     bpf: (cmd: number, attr: Buffer) => Number(bpfCall.syscall(sys.bpf, cmd, attr, attr.length)),
     signal: (signum: number, handler: number) => Number(c.signal(signum, BigInt(handler))),
     fcntl: c.fcntl,
+    poll: (fds: Buffer, nfds: number, timeout: number) => c.poll(fds, nfds, timeout),
     close_range: c.close_range,
     flock: c.flock,
     socketpair: c.socketpair,

@@ -18,7 +18,7 @@ export interface Libc {
   setgid: Fn; setuid: Fn; prctl: Fn; personality: Fn; capset: Fn; seccomp: Fn; openat2: Fn;
   /** bpf(cmd, attr): the bpf(2) system call, with `attr` (a union bpf_attr) as its size. */
   bpf: (cmd: number, attr: Buffer) => number;
-  signal: Fn; fcntl: Fn; close_range: Fn; flock: Fn; socketpair: Fn; socket: Fn; connect: Fn; sendmsg: Fn; recvmsg: Fn; dup2: Fn; ioctlInt: Fn; ioctlPtr: Fn;
+  signal: Fn; fcntl: Fn; poll: Fn; close_range: Fn; flock: Fn; socketpair: Fn; socket: Fn; connect: Fn; sendmsg: Fn; recvmsg: Fn; dup2: Fn; ioctlInt: Fn; ioctlPtr: Fn;
   /** The address of a buffer, to put inside a C struct (sendmsg's msghdr). */
   address: (buffer: Buffer) => bigint;
   kill: Fn; execve: Fn; waitpid: Fn;
@@ -97,6 +97,7 @@ function bindKoffi(): Libc {
     // sighandler_t signal(int signum, sighandler_t handler): SIG_DFL is 0, SIG_ERR is -1.
     signal: lib.func('intptr_t signal(int signum, intptr_t handler)'),
     fcntl: lib.func('int fcntl(int fd, int cmd, int arg)'),
+    poll: lib.func('int poll(_Inout_ void *fds, unsigned long nfds, int timeout)'),
     close_range: lib.func('int close_range(unsigned int first, unsigned int last, int flags)'),
     flock: lib.func('int flock(int fd, int operation)'),
     socketpair: lib.func('int socketpair(int domain, int type, int protocol, _Out_ int *sv)'),

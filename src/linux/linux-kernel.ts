@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import { dirname } from 'node:path';
 import { loadLibc, type Libc } from './libc';
 import { errnoName } from './errno';
-import { AF_UNIX, BPF_CMD, CLONE, SECCOMP_SET_MODE_FILTER, CLOSE_RANGE, F_DUPFD_CLOEXEC, F_GETFD, F_SETFD, FD_CLOEXEC, POSIX_SPAWN, POSIX_SPAWN_STRUCT_BYTES, SCM_RIGHTS, SOCK, SOL_SOCKET, TIOC, WNOHANG } from './constants';
+import { AF_UNIX, BPF_CMD, CLONE, SECCOMP_SET_MODE_FILTER, CLOSE_RANGE, F_DUPFD_CLOEXEC, F_GETFD, F_GETFL, F_SETFD, F_SETFL, FD_CLOEXEC, O_NONBLOCK, POLL, POSIX_SPAWN, POSIX_SPAWN_STRUCT_BYTES, SCM_RIGHTS, SOCK, SOL_SOCKET, TIOC, WNOHANG } from './constants';
 import { watchChild } from './children';
 import { ownCapabilities } from './capabilities';
 import { formatCall, idMapText } from './format';
@@ -253,6 +253,23 @@ export class LinuxKernel implements KernelOps {
   }
   flock(fd: number, operation: number): void {
     this.check('flock', [fd, operation], this.c.flock(fd, operation));
+  }
+  setNonBlocking(fd: number, on: boolean): void {
+    const flags = this.c.fcntl(fd, F_GETFL, 0);
+    this.check('setNonBlocking', [fd, on], flags);
+    const wanted = on ? flags | O_NONBLOCK : flags & ~O_NONBLOCK;
+    this.check('setNonBlocking', [fd, on], this.c.fcntl(fd, F_SETFL, wanted));
+  }
+  poll(fd: number, timeoutMs: number): number {
+    // struct pollfd { int fd; short events; short revents; }: 8 bytes, revents filled in.
+    const pollfd = Buffer.alloc(8);
+    pollfd.writeInt32LE(fd, 0);
+    pollfd.writeInt16LE(POLL.IN, 4);
+    const ready = this.c.poll(pollfd, 1, timeoutMs);
+    // A signal before anything came (EINTR) is the same to the caller as the time running out.
+    if (ready === -1 && errnoName(this.c.errno()) === 'EINTR') return 0;
+    this.check('poll', [fd, timeoutMs], ready);
+    return ready === 0 ? 0 : pollfd.readUInt16LE(6);
   }
   socketpair(): [number, number] {
     // int sv[2], filled in by the kernel (koffi and bun:ffi both write into an Int32Array).

@@ -37,6 +37,7 @@ import { standIns } from '../linux/proc';
 import { makeContext, type HelperConnection, type RuntimeContext } from './context';
 import { create, type CreateOptions } from './create';
 import { exec, type ExecOptions } from './exec';
+import { closeInitFifos, connectToInit } from './start';
 import type { Bootstrap, Continue, ExecBootstrap } from './messages';
 import { ContainerDir, StateStore, type SavedState } from './state-store';
 
@@ -57,10 +58,13 @@ export async function dryRunCreate(options: DryRunOptions, command: 'create' | '
   const proxyTerminal = command === 'run' ? !createOptions.detach : createOptions.proxyTerminal;
   await create(dry.ctx, id, { ...createOptions, proxyTerminal });
   dry.heading(`then nk-runtime start ${id}`);
-  // start's own part, as start.ts does it: the lock, then (plain fs calls) the fifo's open and unlink.
-  dry.store.madeFor(id).lock(dry.ctx.kernel);
-  dry.say('start would open exec.fifo for reading (which lets the init\'s blocked open below return) and unlink it; the init goes on, and its steps come to start through the fifo:');
+  // start's own part, by start.ts's own code: the lock, then exec.fifo opened, unlinked and waited on.
+  const container = dry.store.madeFor(id);
+  container.lock(dry.ctx.kernel);
+  const fifos = connectToInit(dry.ctx.kernel, container.execFifo, container.stepFifo, { id, pid: 0 } as SavedState, id);
+  dry.say('the init\'s blocked open below returns; it goes on, and its steps come to start through the fifo:');
   dry.connection!.walkStart();
+  closeInitFifos(dry.ctx.kernel, fifos);
   if (command === 'run') {
     const { detach, timeout, resultFile } = createOptions;
     if (detach) dry.say('run --detach would exit here, the program running.');

@@ -14,8 +14,12 @@ import { mark } from '../log';
 import { hookState, runHooks } from './hooks';
 import { MessageDecoder, type InitMessage } from './messages';
 import { deriveStatus, initAlive } from './status';
-import { sleepSync, writeFully } from '../output';
+import { writeFully } from '../output';
 import type { SavedState } from './state-store';
+import type { Kernel } from '../linux/kernel';
+import { O_CLOEXEC, O_NONBLOCK } from '../linux/constants';
+
+const { O_RDONLY, O_RDWR } = fs.constants;
 
 export async function start(ctx: RuntimeContext, id: string): Promise<void> {
   const container = ctx.store.existing(id);
@@ -29,19 +33,15 @@ export async function start(ctx: RuntimeContext, id: string): Promise<void> {
     ctx.narrator?.heading(`nk-runtime start ${id}`);
 
     mark('start: state read');
-    const fifo = await openWhileInitLives(container.execFifo, state, id);
+    const { fifo, answers } = connectToInit(ctx.kernel, container.execFifo, container.stepFifo, state, id);
     mark('start: exec.fifo opened');
-    // Opened: the init is past its wait. Without the fifo the status reads `running`.
-    fs.unlinkSync(container.execFifo);
-    // Made by `create --step`: the init pauses before each of its last steps until we answer.
-    const answers = fs.existsSync(container.stepFifo) ? openStepFifo(container.stepFifo, state) : undefined;
 
     const decoder = new MessageDecoder<InitMessage>();
     let error: InitMessage | undefined;
     // Plain blocking reads: the init writes its last steps and then execs, which closes its end.
     const buffer = Buffer.alloc(65536);
     try {
-      for (let n; (n = fs.readSync(fifo.fd, buffer)) > 0; ) {
+      for (let n; (n = fs.readSync(fifo, buffer)) > 0; ) {
         for (const message of decoder.push(buffer.subarray(0, n))) {
           if (message.type === 'step') ctx.onStep(message.step);
           if (message.type === 'error') error = message;
@@ -57,9 +57,7 @@ export async function start(ctx: RuntimeContext, id: string): Promise<void> {
         }
       }
     } finally {
-      // q at a pause: the init reads the end of step.fifo and exits; `delete` removes the container.
-      if (answers !== undefined) fs.closeSync(answers);
-      await fifo.close();
+      closeInitFifos(ctx.kernel, { fifo, answers });
     }
     mark('start: end of exec.fifo (execve done)');
     if (error && error.type === 'error') {
@@ -76,71 +74,53 @@ export async function start(ctx: RuntimeContext, id: string): Promise<void> {
 }
 
 /**
- * Open exec.fifo for reading. The open blocks until the init holds the other end, so it runs on
- * Node's thread pool while we check, every 50 ms, that the init is still alive to open it.
+ * Open exec.fifo for reading, which lets the init's blocked open for writing return, and wait
+ * until the init has something to say. Also used by `run --dry-run` (dry-run.ts), over its
+ * recording kernel.
  *
- * A program that exits at once (/bin/true) can be gone before our open's result has reached this
- * thread: the open succeeded, but the init already looks dead. So a dead init only counts once
- * the open has had a further 200 ms to report.
- *
- * An init that dies before it opens its end (killed just before we looked) leaves our open blocked
- * for ever, and a blocked thread-pool open keeps Node from exiting. So, giving up, we open the
- * write end ourselves: O_NONBLOCK makes that open succeed at once because a reader (ours) is
- * waiting, and it releases the blocked open (man 7 fifo).
+ * The open is non-blocking: a blocking one would wait for a writer, for ever if the init has
+ * died. And the wait is poll(2), not a read: until the init's open has returned, the fifo has
+ * no writer, and a read of a fifo without a writer returns 0 at once, as at its end. poll
+ * reports the end (POLLHUP) only once a writer has come and gone (Linux, fs/pipe.c), so it
+ * waits for the init's first words, or for its end closing at execve. Each second without
+ * either, we check that the init is still alive.
  */
-function openWhileInitLives(fifo: string, state: SavedState, id: string): Promise<fs.promises.FileHandle> {
-  return new Promise((resolve, reject) => {
-    let deadline: NodeJS.Timeout | undefined;
-    let gaveUp = false;
-    const watch = setInterval(() => {
-      if (initAlive(state) || deadline) return;
-      deadline = setTimeout(() => {
-        gaveUp = true;
-        clearInterval(watch);
-        releaseBlockedOpen(fifo);
-        reject(new UserError(`cannot start container ${id}: its init has exited`));
-      }, 200);
-    }, 50);
-    const done = () => {
-      clearInterval(watch);
-      clearTimeout(deadline);
-    };
-    fs.promises.open(fifo, 'r').then(
-      (handle) => {
-        done();
-        if (gaveUp) void handle.close();
-        else resolve(handle);
-      },
-      (err) => (done(), reject(err)),
-    );
-  });
+export function connectToInit(k: Kernel, execFifo: string, stepFifo: string, state: SavedState, id: string): { fifo: number; answers?: number } {
+  const fifo = k.because(
+    'exec.fifo',
+    'Opened for reading: the init, blocked opening its end for writing, goes on. O_NONBLOCK, so that this open does not wait for the init in turn (man 7 fifo).',
+  ).open(execFifo, O_RDONLY | O_NONBLOCK | O_CLOEXEC, 0);
+  let answers: number | undefined;
+  try {
+    k.because('exec.fifo', 'Without exec.fifo the container reads `running`. The init needs no name: it opens the fifo through the handle it kept.').unlink(execFifo);
+    // Made by `create --step`: the init pauses before each of its last steps until we answer.
+    if (fs.existsSync(stepFifo)) answers = openStepFifo(k, stepFifo);
+    while (k.because('exec.fifo', 'Wait for the init\'s last steps, or for its end closing at execve.').poll(fifo, 1000) === 0) {
+      if (!initAlive(state)) throw new UserError(`cannot start container ${id}: its init has exited`);
+    }
+    k.because('exec.fifo', 'From now on a read waits until the init writes, and returns 0 once execve has closed its end.').setNonBlocking(fifo, false);
+  } catch (err) {
+    if (answers !== undefined) k.because('--step').close(answers);
+    k.because('exec.fifo').close(fifo);
+    throw err;
+  }
+  return { fifo, answers };
+}
+
+/** Our ends of exec.fifo and step.fifo, once exec.fifo has been read to its end. */
+export function closeInitFifos(k: Kernel, { fifo, answers }: { fifo: number; answers?: number }): void {
+  // q at a pause: the init reads the end of step.fifo and exits; `delete` removes the container.
+  if (answers !== undefined) k.because('--step', 'Our end of step.fifo: the init reads its end as the end of our answers.').close(answers);
+  k.because('exec.fifo', 'Our end of exec.fifo, read to its end.').close(fifo);
 }
 
 /**
- * --step: open step.fifo for writing once the init has opened it for reading, which it does just
- * after exec.fifo. Without a reader a non-blocking open fails with ENXIO (man 7 fifo), so nothing
- * blocks if the init dies first; it is then no longer there to answer, and its error comes through
- * exec.fifo. The fifo is unlinked at once, as exec.fifo is.
+ * --step: step.fifo, opened for reading and writing. Such an open never waits on Linux (man 7
+ * fifo), and the init, which opens its end for reading right after exec.fifo, finds a writer
+ * there: us. It reads our answers to its pauses; the end of them comes when we close.
  */
-function openStepFifo(file: string, state: SavedState): number | undefined {
-  for (;;) {
-    try {
-      const fd = fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK);
-      fs.unlinkSync(file);
-      return fd;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENXIO') throw err;
-      if (!initAlive(state)) return undefined;
-      sleepSync(2);
-    }
-  }
-}
-
-/** Open the fifo's write end without blocking and close it again: a blocked reader returns. */
-function releaseBlockedOpen(fifo: string): void {
-  try {
-    fs.closeSync(fs.openSync(fifo, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK));
-  } catch {
-    // ENXIO: no reader is waiting (our open has already returned); ENOENT: the fifo is gone.
-  }
+function openStepFifo(k: Kernel, file: string): number {
+  const fd = k.because('--step', 'Our answers to the init\'s pauses go through here (exec.fifo only goes from the init to us).').open(file, O_RDWR | O_CLOEXEC, 0);
+  k.because('--step').unlink(file);
+  return fd;
 }

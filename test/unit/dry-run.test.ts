@@ -66,7 +66,11 @@ t.test('create --dry-run: the runtime\'s and the init\'s calls, in the order a r
     ['init', /^pivot_root\("\.", "\."\)$/],
     ['init', /^umount2\("\.", MNT_DETACH\)$/],
     ['init', /^sethostname\("dry"\)$/],
-    // start's part: the blocking open of the fifo, then the program's steps
+    // start's part: start opens exec.fifo and waits on it; the init's blocked open returns, then the program's steps
+    ['runtime', /^open\(".*\/demo\/exec\.fifo", 0x80800, /],
+    ['runtime', /^unlink\(".*\/demo\/exec\.fifo"\)$/],
+    ['runtime', /^poll\(\[\{fd: \d+, events: POLLIN\}\], 1, 1000\)$/],
+    ['runtime', /^fcntl\(\d+, F_SETFL, flags & ~O_NONBLOCK\)$/],
     ['init', /^open\("\/proc\/self\/fd\/\d+", 0x1, /],
     ['init', /^setgid\(0\)$/],
     ['init', /^setuid\(0\)$/],
@@ -80,7 +84,8 @@ t.test('create --dry-run: the runtime\'s and the init\'s calls, in the order a r
     last = i;
   }
   t.equal(all.filter((s) => s.text.startsWith('execve(')).length, 1, 'execve once, the last step');
-  t.equal(all[all.length - 1].text.slice(0, 6), 'execve');
+  t.equal(all.filter((s) => s.role === 'init').pop()?.text.slice(0, 6), 'execve', 'the init\'s last step');
+  t.match(all[all.length - 1], { role: 'runtime', text: /^close\(\d+\)$/ }, 'then start closes its end of exec.fifo');
   t.match(narration, /not written: .*\/demo\/state\.json/, 'says what it would write');
 });
 
