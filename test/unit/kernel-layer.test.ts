@@ -56,3 +56,33 @@ t.test('the narrator prints the step, the why, the man page and the code site', 
   t.match(out, /^ \[2\] runtime pid 7 +unshare\(CLONE_NEWPID\) = -1 EPERM \(Operation not permitted\)/);
   t.match(out, 'man 2 unshare, man 7 pid_namespaces');
 });
+
+t.test('poll on a fifo, for real: a reader opened O_NONBLOCK sees nothing until a writer comes, then its words, then its end', async (t) => {
+  // What start's wait on exec.fifo rests on (src/runtime/start.ts connectToInit): before any
+  // writer, a read would return 0 as at the end, but poll says nothing came; once a writer has
+  // come and gone, poll reports it (POLLHUP) and a read returns 0 for real.
+  const fs = await import('node:fs');
+  const os = await import('node:os');
+  const path = await import('node:path');
+  const { LinuxKernel } = await import('../../src/linux/linux-kernel');
+  const { O_NONBLOCK, O_CLOEXEC, POLL } = await import('../../src/linux/constants');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nk-poll-'));
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const k = new LinuxKernel();
+  const fifo = path.join(dir, 'exec.fifo');
+  k.mkfifo(fifo, 0o600);
+  const reader = k.open(fifo, fs.constants.O_RDONLY | O_NONBLOCK | O_CLOEXEC, 0);
+  t.teardown(() => fs.closeSync(reader));
+  t.equal(k.poll(reader, 0), 0, 'no writer yet: nothing to report');
+  t.equal(fs.readSync(reader, Buffer.alloc(8)), 0, '...although a read returns 0, as at an end');
+  const writer = fs.openSync(fifo, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK);
+  t.equal(k.poll(reader, 0), 0, 'a writer that has said nothing: still nothing');
+  fs.writeSync(writer, 'step\n');
+  t.ok(k.poll(reader, 1000) & POLL.IN, 'its words: POLLIN');
+  fs.closeSync(writer);
+  t.ok(k.poll(reader, 1000) & POLL.HUP, 'the writer gone: POLLHUP');
+  k.setNonBlocking(reader, false);
+  const buffer = Buffer.alloc(64);
+  t.equal(buffer.toString('utf8', 0, fs.readSync(reader, buffer)), 'step\n', 'the words are read');
+  t.equal(fs.readSync(reader, buffer), 0, 'then the end');
+});
