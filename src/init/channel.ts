@@ -21,11 +21,6 @@ export class InitChannel {
    * "ready" and `start`'s end of step.fifo, and once an exec helper has let its runtime go.
    */
   stepping = false;
-  /**
-   * Steps waiting to be sent together (see send). Off (undefined) when the runtime narrates
-   * create live (-E, --step): then each step goes at once.
-   */
-  private batch: string[] | undefined = [];
 
   /** `fd` is where messages go: the sync socket (fd 3) during create, exec.fifo during start. */
   constructor(private fd: number) {
@@ -35,29 +30,8 @@ export class InitChannel {
   send(message: InitMessage): void {
     if (this.fd < 0) return; // nobody listens any more (waitUntilClosed)
     const line = JSON.stringify(message) + '\n';
-    if (this.held) return void this.held.push(line);
-    if (message.type === 'step' && this.batch !== undefined) {
-      this.batch.push(line);
-      // execve's step comes just before the call: the last chance to send anything.
-      if (message.step.call === 'execve') this.flush();
-      return;
-    }
-    this.flush();
-    writeFully(this.fd, line);
-  }
-
-  /** Each step at once, from now on: the runtime narrates as they come (-E, --step). */
-  live(): void {
-    this.flush();
-    this.batch = undefined;
-  }
-
-  /** Send the steps kept so far, in one write. */
-  flush(): void {
-    if (this.batch === undefined || this.batch.length === 0 || this.fd < 0) return;
-    const lines = this.batch.join('');
-    this.batch.length = 0;
-    writeFully(this.fd, lines);
+    if (this.held) this.held.push(line);
+    else writeFully(this.fd, line);
   }
 
   /**
@@ -65,7 +39,6 @@ export class InitChannel {
    * very open among them) for the new fd: the old one may have no reader any more.
    */
   moveTo(open: () => number): void {
-    this.flush();
     this.held = [];
     try {
       this.fd = open();
@@ -120,7 +93,6 @@ export class InitChannel {
   }
 
   private receiveLine(): { type: string } {
-    this.flush();
     const buffer = Buffer.alloc(4096);
     while (!this.pending.includes('\n')) {
       const n = readBlocking(this.input, buffer);

@@ -55,12 +55,7 @@ function main(): void {
     mark('init: bootstrap received');
     // --step: before each call, the runtime shows it and waits for the user (channel.beforeStep).
     channel.stepping = boot.step === true;
-    if (boot.live) channel.live();
-    const before = (step: Step, args: readonly unknown[]) => {
-      // A hook can take its time: what came before it goes now.
-      if (step.call === 'runToEnd') channel.flush();
-      channel.beforeStep(step, args);
-    };
+    const before = boot.step ? channel.beforeStep.bind(channel) : undefined;
     const k = observe(new LinuxKernel(), boot.type === 'exec' ? 'exec' : 'init', sink, before, boot.rawDetail === true);
     becomeUndumpable(k);
     if (boot.type === 'exec') return execInContainer(k, boot, channel, fds);

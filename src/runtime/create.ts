@@ -184,7 +184,6 @@ export async function create(ctx: RuntimeContext, id: string, options: CreateOpt
       noPivot: options.noPivot,
       step: ctx.stepMode !== undefined,
       rawDetail: ctx.rawDetail || undefined,
-      live: ctx.narrator !== undefined || undefined,
     });
     if (runtimeHooks) {
       await connection.expect('createRuntime');

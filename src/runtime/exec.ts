@@ -87,7 +87,7 @@ export async function exec(ctx: RuntimeContext, id: string, options: ExecOptions
     await connection.expect('booted');
     cgroup?.addProcess(helper.pid, 'late');
     const namespaces = (config.linux?.namespaces ?? []).map((n) => n.type).filter((t) => t !== 'pid' && t !== 'user');
-    connection.send({ type: 'exec', containerPid: state.pid!, namespaces, process, seccomp: config.linux?.seccomp, waitForRuntimeExit: options.detach, console: consoleSocket !== undefined, step: ctx.stepMode !== undefined, rawDetail: ctx.rawDetail || undefined, live: ctx.narrator !== undefined || undefined });
+    connection.send({ type: 'exec', containerPid: state.pid!, namespaces, process, seccomp: config.linux?.seccomp, waitForRuntimeExit: options.detach, console: consoleSocket !== undefined, step: ctx.stepMode !== undefined, rawDetail: ctx.rawDetail || undefined });
     if (options.detach) await connection.expect('ready');
     else await connection.execed();
   } catch (err) {

@@ -40,8 +40,6 @@ export interface Bootstrap {
   step?: boolean;
   /** -EE: keep each step's arguments as passed (kernel.ts observe()'s `keepArgs`). */
   rawDetail?: boolean;
-  /** -E or --step: send each step as it happens (the init batches them otherwise: channel.ts). */
-  live?: boolean;
   /**
    * With a user namespace, the init may not be able to read the state dir: the config comes
    * here, and exec.fifo (O_PATH) came over the socket just before this line (the init knows to
@@ -86,8 +84,6 @@ export interface ExecBootstrap {
   step?: boolean;
   /** -EE: keep each step's arguments as passed. */
   rawDetail?: boolean;
-  /** -E or --step: each step as it happens, as Bootstrap.live. */
-  live?: boolean;
 }
 
 export type InitMessage =
