@@ -18,6 +18,7 @@ import { defaultSpec } from '../../src/oci/default-spec';
 import { UserError, failedCallOf, withContext } from '../../src/errors';
 import { InitConnection } from '../../src/runtime/init-connection';
 import { explain, hostFacts, diagnose, type HostFacts } from '../../src/explain/diagnose';
+import { tempRootfs } from './temp-rootfs';
 
 /** A root shell on a plain host: full capabilities, no container, hybrid cgroups. */
 const HOST: HostFacts = { uid: 0, sysAdmin: true, userNamespace: false, cgroups: 'hybrid', threads: 7, rootIsRamfs: false };
@@ -34,13 +35,6 @@ function thrown(fn: () => unknown): unknown {
 }
 
 const kernel = (fake: FakeKernel) => observe(fake.ops, 'init', () => undefined);
-
-function tempRootfs(t: any): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nk-diagnose-'));
-  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
-  for (const d of ['proc', 'dev', 'sys', 'etc', 'bin']) fs.mkdirSync(path.join(dir, d));
-  return dir;
-}
 
 t.test('EPERM from unshare: not root, no CAP_SYS_ADMIN, a user namespace, a nested container', async (t) => {
   const err = thrown(() => enterNamespaces(kernel(new FakeKernel().failWith('unshare', 'EPERM')), defaultSpec()));
@@ -62,7 +56,7 @@ t.test('EPERM from unshare: not root, no CAP_SYS_ADMIN, a user namespace, a nest
 });
 
 t.test('EPERM from mount: the same, and on a full root a locked flag or a security module', async (t) => {
-  const rootfs = tempRootfs(t);
+  const rootfs = tempRootfs(t, 'nk-diagnose-');
   const err = thrown(() => prepareRootfs(kernel(new FakeKernel().failWith('mount', 'EPERM')), defaultSpec(), { type: 'bootstrap', stateDir: '/state', bundle: '/b', rootfs, hostMountNs: 0 }));
   t.equal(failedCallOf(err)?.call, 'mount');
   t.match(explain(err, on({ uid: 1000 }))!.message, /uid 1000, not root, and mount needs CAP_SYS_ADMIN/);
@@ -116,7 +110,7 @@ t.test('EBUSY on removing a cgroup: processes still in it', async (t) => {
 });
 
 t.test('ENOENT for the program: missing in the rootfs, or its interpreter is', async (t) => {
-  const rootfs = tempRootfs(t);
+  const rootfs = tempRootfs(t, 'nk-diagnose-');
   const missing = thrown(() => findProgram({ process: { ...defaultSpec().process!, args: [path.join(rootfs, 'bin/nothing')] } }));
   t.match(missing, { name: 'UserError', message: /process\.args\[0\]: .*bin\/nothing" not found in the rootfs/, hint: /check process\.args/ });
   t.equal(explain(missing, HOST), undefined, 'already says what is wrong: no diagnosis added');

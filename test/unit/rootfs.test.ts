@@ -4,7 +4,6 @@
  */
 import t from 'tap';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { observe } from '../../src/linux/kernel';
 import { FakeKernel } from '../../src/linux/fake-kernel';
@@ -12,13 +11,7 @@ import { prepareRootfs, pivotToRootfs, finishRootfs } from '../../src/init/rootf
 import { resolveInRoot } from '../../src/init/paths';
 import { findProgram } from '../../src/init/program';
 import { defaultSpec } from '../../src/oci/default-spec';
-
-function tempRootfs(t: any): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nk-rootfs-'));
-  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
-  for (const d of ['proc', 'dev', 'sys', 'etc', 'bin']) fs.mkdirSync(path.join(dir, d));
-  return dir;
-}
+import { tempRootfs } from './temp-rootfs';
 
 t.test('the rootfs steps of the default config, in order', async (t) => {
   const rootfs = tempRootfs(t);
