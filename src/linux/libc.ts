@@ -49,8 +49,32 @@ export function loadLibc(): Libc {
   return libc;
 }
 
+/**
+ * koffi itself. Its own entry, `require('koffi')`, looks for the native file of this platform
+ * (reading the ELF header of node to tell glibc from musl) and wraps it in deprecation shims: 15-19
+ * ms of every Node start here, against 4 ms for loading the native file alone (docs/performance.md).
+ * So the native file of koffi's package for this platform is loaded directly where that is what
+ * koffi would load (of its version, on a glibc system); koffi's entry finds it in every other case.
+ */
+function requireKoffi(): any {
+  const platform = `${process.platform}-${process.arch}`;
+  try {
+    const pkg = `@koromix/koffi-${platform}`;
+    const native = require(`${pkg}/${process.platform}_${process.arch}/koffi.node`);
+    if (native.version === require(`${pkg}/package.json`).version && glibc()) return native;
+  } catch {
+    // not installed so, or not loadable here: koffi knows where to look
+  }
+  return require('koffi');
+}
+
+/** No musl loader on this system (where there is one, koffi's entry tells which libc node uses). */
+function glibc(): boolean {
+  return !(require('node:fs') as typeof import('node:fs')).readdirSync('/lib').some((name) => name.startsWith('ld-musl-'));
+}
+
 function bindKoffi(): Libc {
-  const koffi = require('koffi');
+  const koffi = requireKoffi();
   // The struct is registered by name and then used in the setrlimit prototype below.
   koffi.struct('nk_rlimit', { cur: 'uint64_t', max: 'uint64_t' });
   const lib = koffi.load('libc.so.6');
