@@ -123,7 +123,7 @@ export function loadBunLibc(): Libc {
     bpf: (cmd: number, attr: Buffer) => Number(bpfCall.syscall(sys.bpf, cmd, attr, attr.length)),
     signal: (signum: number, handler: number) => Number(c.signal(signum, BigInt(handler))),
     fcntl: c.fcntl,
-    poll: (fds: Buffer, nfds: number, timeout: number) => c.poll(fds, nfds, timeout),
+    poll: c.poll,
     close_range: c.close_range,
     flock: c.flock,
     socketpair: c.socketpair,

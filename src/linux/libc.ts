@@ -57,13 +57,14 @@ export function loadLibc(): Libc {
  * koffi would load (of its version, on a glibc system); koffi's entry finds it in every other case.
  */
 function requireKoffi(): any {
-  const platform = `${process.platform}-${process.arch}`;
-  try {
-    const pkg = `@koromix/koffi-${platform}`;
-    const native = require(`${pkg}/${process.platform}_${process.arch}/koffi.node`);
-    if (native.version === require(`${pkg}/package.json`).version && glibc()) return native;
-  } catch {
-    // not installed so, or not loadable here: koffi knows where to look
+  if (glibc()) {
+    try {
+      const pkg = `@koromix/koffi-${process.platform}-${process.arch}`;
+      const native = require(`${pkg}/${process.platform}_${process.arch}/koffi.node`);
+      if (native.version === require(`${pkg}/package.json`).version) return native;
+    } catch {
+      // not installed so, or not loadable here: koffi knows where to look
+    }
   }
   return require('koffi');
 }
