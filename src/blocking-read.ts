@@ -2,6 +2,11 @@
  * read(2) as one blocking call, on any fd: a signal that interrupts it (EINTR) is not an end, and
  * an fd left non-blocking by whoever passed it to us (EAGAIN: a terminal, a socket, a pipe) is
  * waited on. Returns the bytes read; 0 is the end of the file.
+ *
+ * ECONNRESET is an end too: a unix socket whose other process died (or closed it) with bytes of
+ * ours still unread in its queue gives us that error instead of end-of-file (Linux,
+ * net/unix/af_unix.c, unix_release_sock). Seen when an exec helper is killed before it has read
+ * its bootstrap: the peer is gone either way.
  */
 import * as fs from 'node:fs';
 import { sleepSync } from './output';
@@ -12,8 +17,8 @@ export function readBlocking(fd: number, buffer: Buffer, length = buffer.length)
       return fs.readSync(fd, buffer, 0, length, null);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      // Node's name for the end of a terminal's input on some systems.
-      if (code === 'EOF') return 0;
+      // EOF: Node's name for the end of a terminal's input on some systems. ECONNRESET: above.
+      if (code === 'EOF' || code === 'ECONNRESET') return 0;
       if (code === 'EAGAIN') sleepSync(1);
       else if (code !== 'EINTR') throw err;
     }
