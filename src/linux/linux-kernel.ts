@@ -43,7 +43,14 @@ export class LinuxKernel implements KernelOps {
     this.check('unshare', [flags], this.c.unshare(flags));
   }
   setns(fd: number, nstype: number): void {
-    this.check('setns', [fd, nstype], this.c.setns(fd, nstype));
+    const attempt = () => (this.c.setns(fd, nstype) === -1 ? errnoName(this.c.errno()) : undefined);
+    let code = attempt();
+    // Into a mount namespace, setns refuses (EINVAL) a thread that shares its root and cwd with
+    // another (man 2 setns). Callers unshare(CLONE_FS) just before, but the engine can start a
+    // thread off ours in between (Bun does, lazily: CI saw it once in create, and once during a
+    // --step pause there). Stop sharing again and retry at once, with no JavaScript in between.
+    for (let retry = 0; code === 'EINVAL' && nstype === CLONE.NEWNS && retry < 3 && this.c.unshare(CLONE.FS) === 0; retry++) code = attempt();
+    if (code) throw new KernelError('setns', code, formatCall('setns', [fd, nstype]));
   }
   mount(source: string | null, target: string, fstype: string | null, flags: number, data: string | null): void {
     this.check('mount', [source, target, fstype, flags, data], this.c.mount(source, target, fstype, flags, data));
