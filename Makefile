@@ -22,8 +22,8 @@ build: setup node_modules/.package-lock.json
 	mkdir -p lib/native
 	cc -O2 -Wall -o lib/native/nk-userns src/native/nk-userns.c
 
-# The single executable, dist/nk-runtime: Bun (a dev dependency) compiles lib/ with its own runtime
-# and koffi's native module into one file that works from any directory (scripts/build-single.sh).
+# The single executable, dist/nk-runtime: Bun (a dev dependency) compiles src/ (type-checked by
+# `build`) with its own runtime into one file that works from any directory (scripts/build-single.sh).
 # nk-userns goes next to it (dist/nk-userns): the executable looks for it in its own directory.
 single: build
 	./scripts/build-single.sh
