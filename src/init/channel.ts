@@ -12,7 +12,7 @@ import { writeFully } from '../output';
 
 export class InitChannel {
   private pending = '';
-  /** Messages kept while there is nobody to send them to (see holdUntil). */
+  /** Messages kept while there is nobody to send them to (hold, moveTo). */
   private held: string[] | undefined;
   /** Where the runtime's messages come from: the sync socket, then (--step, start) step.fifo. */
   private input: number;
@@ -34,16 +34,21 @@ export class InitChannel {
     else writeFully(this.fd, line);
   }
 
+  /** Keep what is sent from now on, until moveTo: nobody reads the current fd any more. */
+  hold(): void {
+    this.held ??= [];
+  }
+
   /**
-   * Move to a new fd that `open` returns, keeping the messages sent meanwhile (the step of that
-   * very open among them) for the new fd: the old one may have no reader any more.
+   * Move to a new fd that `open` returns, and send there what was kept (hold) and what is sent
+   * meanwhile (the step of that very open among them): the old fd may have no reader any more.
    */
   moveTo(open: () => number): void {
-    this.held = [];
+    this.hold();
     try {
       this.fd = open();
     } finally {
-      const held = this.held;
+      const held = this.held ?? [];
       this.held = undefined;
       for (const line of held) writeFully(this.fd, line);
     }

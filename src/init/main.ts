@@ -2,8 +2,10 @@
  * The container's init: the process that `create` spawns and that becomes the container's
  * program. It runs in two halves, as runc's init does:
  *
- *   during create: namespaces, rootfs, hostname  -> "ready", then block opening exec.fifo
- *   during start:  (the open returns) process settings -> execve(process.args)
+ *   during create: namespaces, rootfs, hostname  -> "ready"
+ *   then, while create exits and start starts: the process settings (rlimits, user, fds),
+ *                  then block opening exec.fifo
+ *   during start:  (the open returns) startContainer hooks -> execve(process.args)
  *
  * It is born PID 1 of the container's PID namespace (the runtime entered it before spawning).
  * Its fd 3 is a socket to the runtime; it reports each kernel step there, and never prints.
@@ -21,7 +23,7 @@ import { loadLibc } from '../linux/libc';
 import { UserError, failedCallOf } from '../errors';
 import type { Spec } from '../oci/spec';
 import { InitChannel } from './channel';
-import { becomeProgram, becomeUndumpable, enterAndMount, openFifoForStart, switchRoot } from './steps';
+import { becomeProgram, becomeUndumpable, enterAndMount, openFifoForStart, settleProgram, switchRoot } from './steps';
 import { execInContainer } from './join';
 import { prepareSeccomp } from './seccomp';
 import { mark } from '../log';
@@ -72,17 +74,34 @@ function main(): void {
     const made = switchRoot(k, spec, boot, fds.console, undefined, sentFifo);
     channel.send({ type: 'ready' });
     mark('init: ready');
-    // create has what it needs and goes: nobody answers pauses until `start` opens step.fifo.
+    // create has what it needs and goes: nobody reads the sync socket any more, and nobody
+    // answers pauses until `start` opens step.fifo. Our steps are kept until start is here.
     channel.stepping = false;
+    channel.hold();
+    const settle = () => settleProgram(k, spec, made, { seccomp, preservedFds: fds.preserved });
 
+    // The program's settings need nobody but us, so they are made now, while create exits and
+    // start starts, as runc's init makes them before the fifo: start then waits only for execve.
+    // With --step they wait for start, which must show each one before it is made. A failure
+    // here comes after create has said "created": start reports it, as the program's other failures.
+    let failed: unknown;
+    if (!boot.step) {
+      try {
+        settle();
+      } catch (err) {
+        failed = err;
+      }
+    }
     channel.moveTo(() => openFifoForStart(k, made.fifo));
     mark('init: exec.fifo opened by start');
+    if (failed) throw failed;
     if (made.stepFifo !== undefined) {
       channel.answersFrom(
         k.because('--step', 'Blocks until `start` opens step.fifo for writing; its answers to our pauses come from there.').open(`/proc/self/fd/${made.stepFifo}`, fs.constants.O_RDONLY, 0),
       );
     }
-    becomeProgram(k, spec, boot, made, { seccomp, preservedFds: fds.preserved });
+    if (boot.step) settle();
+    becomeProgram(k, spec, boot, made, { seccomp });
   } catch (err) {
     const hint = err instanceof UserError ? err.hint : undefined;
     try {

@@ -1,7 +1,7 @@
 /**
- * The last steps of the init, run during `start`: turn this process into the container's program.
+ * The last steps of the init: turn this process into the container's program.
  *
- *   rlimits -> umask -> groups, gid, uid -> cwd -> fds -> execve
+ *   rlimits -> umask -> groups, gid, uid -> cwd -> fds  (settleProcess)  -> execve  (replaceProcess)
  *
  * The order matters: raising a hard rlimit needs root, so rlimits come before setuid; setgid
  * after setuid would be refused, so groups and gid come first.
@@ -73,8 +73,18 @@ export interface ProgramOptions {
   personality?: Personality;
 }
 
+/** All the program's settings, then execve: what an exec helper does (join.ts). */
 export function execProgram(k: Kernel, spec: Pick<Spec, 'process'>, program: string, options: ProgramOptions = {}): never {
-  const { terminal, preservedFds = 0, beforeExecve, seccomp } = options;
+  settleProcess(k, spec, options);
+  return replaceProcess(k, spec, program, options);
+}
+
+/**
+ * The program's settings on this process, from rlimits to its fds: everything but the last
+ * seccomp filter and execve. The init makes them before `start` comes (main.ts says why).
+ */
+export function settleProcess(k: Kernel, spec: Pick<Spec, 'process'>, options: ProgramOptions = {}): void {
+  const { terminal, preservedFds = 0, seccomp } = options;
   const p = spec.process!;
   (p.rlimits ?? []).forEach((r, i) => {
     try {
@@ -125,6 +135,12 @@ export function execProgram(k: Kernel, spec: Pick<Spec, 'process'>, program: str
     'process',
     `Everything above fd ${2 + preservedFds} is the runtime's (the sync socket, exec.fifo, the engine's own pipes and epoll fds): none of it may reach the program (the class of runc CVE-2024-21626).`,
   ).closeRangeCloexec(3 + preservedFds);
+}
+
+/** The end: the seccomp filter that needs no_new_privs, then execve. */
+export function replaceProcess(k: Kernel, spec: Pick<Spec, 'process'>, program: string, options: ProgramOptions = {}): never {
+  const { beforeExecve, seccomp } = options;
+  const p = spec.process!;
   beforeExecve?.();
   // The last step before execve: the profile then only has to allow execve itself.
   if (seccomp && p.noNewPrivileges) installSeccomp(k, seccomp);

@@ -7,8 +7,9 @@
  *   enterAndMount     namespaces, umask, the mounts           (then the createRuntime hooks)
  *   switchRoot        createContainer hooks, exec.fifo handle, pivot_root, hostname, sysctl,
  *                     masked and read-only paths, the program found, the terminal  -> "ready"
- *   openFifoForStart  open exec.fifo for writing: blocks until `start`
- *   becomeProgram     startContainer hooks, rlimits, user, fds, seccomp, execve
+ *   settleProgram     rlimits, capabilities, user, cwd, fds             (before start comes;
+ *   openFifoForStart  open exec.fifo for writing: blocks until `start`   with --step, after)
+ *   becomeProgram     startContainer hooks, the last seccomp filter, execve
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -19,7 +20,7 @@ import type { Bootstrap } from '../runtime/messages';
 import { runHooks } from '../runtime/hooks';
 import { enterNamespaces } from './namespaces';
 import { prepareRootfs, pivotToRootfs, moveToRootfs, finishRootfs } from './rootfs';
-import { execProgram, findProgram } from './program';
+import { findProgram, replaceProcess, settleProcess } from './program';
 import { makeTerminal } from './terminal';
 import { assertOnProcfs } from './paths';
 import type { PreparedSeccomp } from './seccomp';
@@ -91,12 +92,20 @@ export function switchRoot(k: Kernel, spec: Spec, boot: Bootstrap, consoleFd: nu
 export function openFifoForStart(k: Kernel, fifo: number): number {
   return k.because(
     'exec.fifo',
-    'Blocks until `nk-runtime start` opens exec.fifo for reading. From here on, our steps go to `start` through the fifo.',
+    'Blocks until `nk-runtime start` opens exec.fifo for reading. From here on, our steps go to `start` through the fifo (with those made since "ready", kept until now).',
   ).open(`/proc/self/fd/${fifo}`, fs.constants.O_WRONLY, 0);
 }
 
-/** start's part: the startContainer hooks, then the program (program.ts). */
-export function becomeProgram(k: Kernel, spec: Spec, boot: Bootstrap, made: Switched, options: { seccomp?: PreparedSeccomp; preservedFds: number }): never {
+/** The program's settings on this process (program.ts settleProcess): all but execve. */
+export function settleProgram(k: Kernel, spec: Spec, made: Switched, options: { seccomp?: PreparedSeccomp; preservedFds: number }): void {
+  settleProcess(k, spec, { terminal: made.terminal, preservedFds: options.preservedFds, seccomp: options.seccomp, personality: spec.linux?.personality });
+}
+
+/**
+ * start's part: the startContainer hooks, then the program. The hooks come after the program's
+ * settings, as in runc: they run as the program's user, with its capabilities.
+ */
+export function becomeProgram(k: Kernel, spec: Spec, boot: Bootstrap, made: Switched, options: { seccomp?: PreparedSeccomp }): never {
   if (boot.hookState) runHooks(k, 'startContainer', spec.hooks?.startContainer, { ...boot.hookState, status: 'created' });
-  return execProgram(k, spec, made.program, { terminal: made.terminal, preservedFds: options.preservedFds, seccomp: options.seccomp, personality: spec.linux?.personality });
+  return replaceProcess(k, spec, made.program, { seccomp: options.seccomp });
 }

@@ -25,7 +25,7 @@ import { validateContainerId } from './container-id';
 import type { RuntimeContext } from './context';
 import { spawnHelper, type PidNamespaceTarget, type UserNamespaceTarget } from './spawn-init';
 import { mountNamespaceInode } from '../init/namespaces';
-import { checkRootfsReachable, checkSupported, containerRootOnHost } from './requirements';
+import { checkRootfsReachable, checkSupported, programUserOnHost } from './requirements';
 import { notApplied } from './not-applied';
 import { ungrantable } from '../linux/capabilities';
 import { processStartTime } from './status';
@@ -129,11 +129,12 @@ export async function create(ctx: RuntimeContext, id: string, options: CreateOpt
     if (ctx.stepMode) {
       k.because('--step', 'The way back for `start`: exec.fifo carries the init\'s last steps to it, this one its answers to the init\'s pauses.').mkfifo(container.stepFifo, 0o600);
     }
-    if (userns) {
-      // The init is root only of its user namespace: host files are not its, it cannot read
-      // config.json (the config comes in the bootstrap) nor open exec.fifo unless it owns it.
-      const root = containerRootOnHost(spec);
-      k.because('linux.uidMappings', 'The fifo belongs to the container\'s root, as the host sees it: the init may open it for writing (runc does the same).').chown(container.execFifo, root.uid, root.gid);
+    // The init opens exec.fifo once it has become the program's user (init/main.ts), and in a
+    // user namespace it is root only there: host files are not its. So the fifo is that user's,
+    // as the host sees it, and the init may open it for writing.
+    const owner = programUserOnHost(spec);
+    if (owner.uid !== 0 || owner.gid !== 0) {
+      k.because('process.user', 'The fifo belongs to the program\'s user, as the host sees it: the init opens it after becoming that user.').chown(container.execFifo, owner.uid, owner.gid);
     }
 
     // While the init boots, make its cgroup.
@@ -206,7 +207,7 @@ export async function create(ctx: RuntimeContext, id: string, options: CreateOpt
     ctx.saveTrace(container.dir, `create ${id}`);
     log.runtime('create %s: ready, init pid %d', id, init.pid);
     if (options.pidFile) ctx.store.writePidFile(path.resolve(options.pidFile), init.pid);
-    ctx.narrator?.say(`The init (host pid ${init.pid}) now waits on exec.fifo; \`nk-runtime start ${id}\` runs the program.`);
+    ctx.narrator?.say(`The init (host pid ${init.pid}) now ${ctx.stepMode ? 'waits' : 'makes the program\'s settings, then waits'} on exec.fifo; \`nk-runtime start ${id}\` runs the program.`);
     if (ctx.stepMode) ctx.narrator?.say(`--step: the init's last steps pause in \`start\` (\`nk-runtime --step start ${id}\`; without --step it runs them at once).`);
     if (ctx.narrator && !options.coverageLater) narrateConfigCoverage(ctx, spec, state);
     return { init, state, terminal, spec };

@@ -28,7 +28,7 @@ import { FakeExecveError, FakeKernel } from '../linux/fake-kernel';
 import { KERNEL_CALLS, observe, type Kernel, type KernelCall, type KernelOps, type Role, type Step } from '../linux/kernel';
 import type { Narrator } from '../explain/narrator';
 import type { Spec } from '../oci/spec';
-import { becomeProgram, becomeUndumpable, enterAndMount, openFifoForStart, switchRoot, type Switched } from '../init/steps';
+import { becomeProgram, becomeUndumpable, enterAndMount, openFifoForStart, settleProgram, switchRoot, type Switched } from '../init/steps';
 import { execInContainer } from '../init/join';
 import { mountNamespaceInode } from '../init/namespaces';
 import { prepareSeccomp, type PreparedSeccomp } from '../init/seccomp';
@@ -212,12 +212,16 @@ class DryRunConnection implements HelperConnection {
     this.queue.push('ready');
   }
 
-  /** start's part of the init: the open that waits for start, then the program's steps to execve. */
+  /**
+   * start's part of the init, as start sees it: the program's settings (which the init makes
+   * before start comes, and sends it then), the open that waited for start, and execve.
+   */
   walkStart(): void {
     const { spec, boot, seccomp, made } = this.created!;
     try {
+      settleProgram(this.k, spec, made!, { seccomp, preservedFds: this.dry.store.preserveFds });
       openFifoForStart(this.k, made!.fifo);
-      becomeProgram(this.k, spec, boot, made!, { seccomp, preservedFds: this.dry.store.preserveFds });
+      becomeProgram(this.k, spec, boot, made!, { seccomp });
     } catch (err) {
       if (err instanceof FakeExecveError) return;
       // What `start` would say of the init's error (start.ts).

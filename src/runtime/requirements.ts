@@ -125,3 +125,19 @@ export function containerRootOnHost(spec: Spec): { uid: number; gid: number } {
   const host = (mappings: IDMapping[]) => mappings.find((m) => m.containerID === 0)!.hostID;
   return { uid: host(spec.linux!.uidMappings!), gid: host(spec.linux!.gidMappings!) };
 }
+
+/**
+ * The host uid and gid of the program's user (process.user): through the mappings in a user
+ * namespace of the container's own, as they are without one. An id the mappings leave out (the
+ * init's setuid will refuse it) counts as the container's root.
+ */
+export function programUserOnHost(spec: Spec): { uid: number; gid: number } {
+  const user = spec.process!.user;
+  if (!(spec.linux?.namespaces ?? []).some((n) => n.type === 'user' && !n.path)) return { uid: user.uid, gid: user.gid };
+  const root = containerRootOnHost(spec);
+  const host = (mappings: IDMapping[], id: number) => {
+    const m = mappings.find((m) => id >= m.containerID && id < m.containerID + m.size);
+    return m && m.hostID + (id - m.containerID);
+  };
+  return { uid: host(spec.linux!.uidMappings!, user.uid) ?? root.uid, gid: host(spec.linux!.gidMappings!, user.gid) ?? root.gid };
+}

@@ -1,11 +1,12 @@
 /**
  * `nk-runtime start`: let the init run the program.
  *
- * The init is blocked opening exec.fifo for writing; opening it for reading unblocks it. The init
- * then reports its last steps through the fifo (rlimits, user, fds...) and calls execve. Node
+ * The init is blocked opening exec.fifo for writing; opening it for reading unblocks it. By then
+ * the init has made the program's settings (rlimits, user, fds...: init/main.ts) and kept their
+ * steps: it sends them through the fifo, runs the startContainer hooks and calls execve. Node
  * opens files close-on-exec, so the init's end of the fifo closes exactly when execve succeeds:
- * reading until end-of-file tells us the program is running. If execve fails, the init writes
- * the error first.
+ * reading until end-of-file tells us the program is running. If a step failed, or execve does,
+ * the init writes the error first.
  */
 import * as fs from 'node:fs';
 import { UserError } from '../errors';
@@ -35,6 +36,9 @@ export async function start(ctx: RuntimeContext, id: string): Promise<void> {
     mark('start: state read');
     const { fifo, answers } = connectToInit(ctx.kernel, container.execFifo, container.stepFifo, state, id);
     mark('start: exec.fifo opened');
+    if (answers === undefined) {
+      ctx.narrator?.say('The init made the program\'s settings before we came: their steps first, then its open of exec.fifo.');
+    }
 
     const decoder = new MessageDecoder<InitMessage>();
     let error: InitMessage | undefined;

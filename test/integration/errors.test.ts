@@ -395,6 +395,22 @@ t.test('an unknown ID, for every command; delete --force of one exits 0', async 
   t.same(statesIn(box), [], 'the state root is empty again');
 });
 
+t.test('a program setting the kernel refuses: the init makes them after create, so start reports it; delete cleans up', async (t) => {
+  const box = new Sandbox(t);
+  const c = id('settle');
+  // chdir fails in the init after "ready" (program.ts settleProcess): create has already succeeded.
+  const b = bundle(box, (cfg) => {
+    cfg.process.cwd = '/no-such-dir';
+  });
+  const then = before(box);
+  t.equal(box.run(['create', '--bundle', b, c]).status, 0, 'create succeeds: the settings come after "ready"');
+  const message = expectFailure(t, box.run(['start', c]), `start ${c}`, 'chdir("/no-such-dir"): ENOENT');
+  t.match(message, /^the container's program did not start: /, 'said as the program failing to start');
+  await box.waitFor(c, 'stopped');
+  t.equal(box.run(['delete', c]).status, 0, 'delete of the stopped container');
+  nothingLeft(t, box, c, then);
+});
+
 t.test('wrong state: start twice, delete while running, kill when stopped', async (t) => {
   const box = new Sandbox(t);
   const c = id('state');

@@ -57,6 +57,25 @@ t.test('create -> created, start -> running, kill -> stopped, delete -> gone', a
   t.notOk(fs.existsSync(path.join(box.root, c)), 'state dir removed');
 });
 
+t.test('the init makes the program\'s settings before start: once created, it is already the program\'s user', async (t) => {
+  const box = new Sandbox(t);
+  const c = id('settled');
+  const bundle = box.shell('id -u', (cfg) => {
+    cfg.process.user = { uid: 1000, gid: 1000 };
+  });
+  t.equal(box.run(['create', '--bundle', bundle, c]).status, 0, 'create');
+  const pid = box.state(c).pid;
+  // The init goes on after "ready" (init/main.ts): setuid comes soon after create has returned.
+  const uid = () => /^Uid:\s+(\d+)/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+  for (let i = 0; i < 500 && uid() !== '1000'; i++) await new Promise((r) => setTimeout(r, 10));
+  t.equal(uid(), '1000', 'before start, the init runs as uid 1000');
+  t.equal(box.state(c).status, 'created', 'and the container is still created: it waits on exec.fifo');
+  const started = box.run(['start', c]);
+  t.equal(started.status, 0, `start: ${started.stderr}`);
+  await box.waitFor(c, 'stopped');
+  t.equal(box.run(['delete', c]).status, 0, 'delete');
+});
+
 t.test('kill accepts names with and without SIG, and numbers; --all reaches every process', async (t) => {
   const box = new Sandbox(t);
   // PID 1 has no default signal handlers: a shell with a trap shows which signal arrived.

@@ -66,15 +66,16 @@ t.test('create --dry-run: the runtime\'s and the init\'s calls, in the order a r
     ['init', /^pivot_root\("\.", "\."\)$/],
     ['init', /^umount2\("\.", MNT_DETACH\)$/],
     ['init', /^sethostname\("dry"\)$/],
-    // start's part: start opens exec.fifo and waits on it; the init's blocked open returns, then the program's steps
+    // start's part: start opens exec.fifo and waits on it; the init's steps come: the program's
+    // settings (made before start came), its open of exec.fifo, execve
     ['runtime', /^open\(".*\/demo\/exec\.fifo", 0x80800, /],
     ['runtime', /^unlink\(".*\/demo\/exec\.fifo"\)$/],
     ['runtime', /^poll\(\[\{fd: \d+, events: POLLIN\}\], 1, 1000\)$/],
     ['runtime', /^fcntl\(\d+, F_SETFL, flags & ~O_NONBLOCK\)$/],
-    ['init', /^open\("\/proc\/self\/fd\/\d+", 0x1, /],
     ['init', /^setgid\(0\)$/],
     ['init', /^setuid\(0\)$/],
     ['init', /^close_range\(3, /],
+    ['init', /^open\("\/proc\/self\/fd\/\d+", 0x1, /],
     ['init', /^execve\("\/bin\/only-in-this-rootfs", \["only-in-this-rootfs", "hello"\]/],
   ];
   let last = -1;
