@@ -89,15 +89,15 @@ export const FIELDS: Field[] = [
   group('process'),
   row('process.terminal', (v) => applied(v ? 'a pseudo-terminal as stdio, its master sent to the console socket' : 'false: stdio is passed on as it is')),
   row('process.consoleSize', (_v, spec) => (spec.process?.terminal ? applied('set on the terminal (ioctl TIOCSWINSZ)') : ignored('process.terminal is false: there is no terminal to size')), '*'),
-  row('process.user', applied('setgroups, setgid, setuid and umask at start'), ['uid', 'gid', 'umask', 'additionalGids']),
+  row('process.user', applied('setgroups, setgid, setuid and umask, before start'), ['uid', 'gid', 'umask', 'additionalGids']),
   row('process.args', applied('execve at start (found in the rootfs during create)')),
   row('process.env', applied("the program's environment")),
-  row('process.cwd', applied('chdir at start')),
+  row('process.cwd', applied('chdir, before start')),
   row('process.capabilities', (v) => {
     const missing = ungrantable(v as Capabilities);
     return applied(`capset before execve${missing.length ? `; left out, not held by nk-runtime: ${missing.join(', ')}` : ''}`);
   }, ['bounding', 'effective', 'inheritable', 'permitted', 'ambient']),
-  row('process.rlimits', (v) => applied(`setrlimit at start (${count(v, 'limit')})`), '*'),
+  row('process.rlimits', (v) => applied(`setrlimit before start (${count(v, 'limit')})`), '*'),
   row('process.noNewPrivileges', (v) => applied(v ? 'prctl(PR_SET_NO_NEW_PRIVS) before execve' : 'false: nothing to set')),
   row('process.oomScoreAdj', applied('written to /proc/self/oom_score_adj')),
   ...NOT_APPLIED_PROCESS.map((key) => row(`process.${key}`, NOT_YET, '*')),
