@@ -49,7 +49,10 @@ export class LinuxKernel implements KernelOps {
     // another (man 2 setns). Callers unshare(CLONE_FS) just before, but the engine can start a
     // thread off ours in between (Bun does, lazily: CI saw it once in create, and once during a
     // --step pause there). Stop sharing again and retry at once, with no JavaScript in between.
-    for (let retry = 0; code === 'EINVAL' && nstype === CLONE.NEWNS && retry < 3 && this.c.unshare(CLONE.FS) === 0; retry++) code = attempt();
+    for (let retry = 0; retry < 3 && code === 'EINVAL' && nstype === CLONE.NEWNS; retry++) {
+      if (this.c.unshare(CLONE.FS) !== 0) break;
+      code = attempt();
+    }
     if (code) throw new KernelError('setns', code, formatCall('setns', [fd, nstype]));
   }
   mount(source: string | null, target: string, fstype: string | null, flags: number, data: string | null): void {

@@ -136,8 +136,8 @@ export function programUserOnHost(spec: Spec): { uid: number; gid: number } {
   if (!(spec.linux?.namespaces ?? []).some((n) => n.type === 'user' && !n.path)) return { uid: user.uid, gid: user.gid };
   const root = containerRootOnHost(spec);
   const host = (mappings: IDMapping[], id: number) => {
-    const m = mappings.find((m) => id >= m.containerID && id < m.containerID + m.size);
-    return m && m.hostID + (id - m.containerID);
+    const range = mappings.find((m) => id >= m.containerID && id < m.containerID + m.size);
+    return range && range.hostID + (id - range.containerID);
   };
   return { uid: host(spec.linux!.uidMappings!, user.uid) ?? root.uid, gid: host(spec.linux!.gidMappings!, user.gid) ?? root.gid };
 }
