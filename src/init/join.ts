@@ -1,10 +1,11 @@
 /**
  * `exec`'s helper: join a running container and become a command inside it.
  *
- * The runtime spawned us in the container's PID namespace and put us in its cgroups; what is
- * left is every other namespace, then the same last steps as the init's (program.ts). Each
- * namespace is opened as /proc/<init pid>/ns/<type> first, while /proc is still the host's: once
- * we have joined the container's mounts, /proc is the container's and the pid means nothing.
+ * The runtime spawned us in the container's PID namespace; we join its cgroups (or the runtime
+ * has put us there: join-cgroups.ts), then every other namespace, then take the same last steps
+ * as the init's (program.ts). Each namespace is opened as /proc/<init pid>/ns/<type> first,
+ * while /proc is still the host's: once we have joined the container's mounts, /proc is the
+ * container's and the pid means nothing.
  */
 import * as fs from 'node:fs';
 import { CLONE, NAMESPACE_FLAGS } from '../linux/constants';
@@ -12,6 +13,7 @@ import type { Kernel } from '../linux/kernel';
 import type { ExecBootstrap } from '../runtime/messages';
 import { execProgram, findProgram } from './program';
 import { makeTerminal } from './terminal';
+import { joinCgroups } from './join-cgroups';
 import { prepareSeccomp } from './seccomp';
 import type { InitChannel } from './channel';
 import { OWN_VIEW, type InitView } from './view';
@@ -22,6 +24,7 @@ const PROC_NAME: Record<string, string> = { ipc: 'ipc', uts: 'uts', network: 'ne
 
 /** `view`: where the container's `/` is once its mounts are joined ("/" here; a dry run's differs: view.ts). */
 export function execInContainer(k: Kernel, boot: ExecBootstrap, channel: Pick<InitChannel, 'waitUntilClosed'>, fds: { preserved: number; console: number }, view: Pick<InitView, 'root'> = OWN_VIEW): never {
+  joinCgroups(k, boot.joinCgroups);
   // Before joining the container's mounts, where the runtime's files cannot be read.
   const seccomp = prepareSeccomp(boot.seccomp);
   const joined = JOIN_ORDER.filter((type) => boot.namespaces.includes(type)).map((type) => {

@@ -4,7 +4,7 @@
  * against a recording kernel: what it narrates is the real list of calls, not a description.
  *
  *   becomeUndumpable  prctl(PR_SET_DUMPABLE, 0)
- *   enterAndMount     namespaces, umask, the mounts           (then the createRuntime hooks)
+ *   enterAndMount     cgroups, namespaces, umask, the mounts  (then the createRuntime hooks)
  *   switchRoot        createContainer hooks, exec.fifo handle, pivot_root, hostname, sysctl,
  *                     masked and read-only paths, the program found, the terminal  -> "ready"
  *   settleProgram     rlimits, capabilities, user, cwd, fds             (before start comes;
@@ -18,6 +18,7 @@ import type { Kernel } from '../linux/kernel';
 import type { Spec } from '../oci/spec';
 import type { Bootstrap } from '../runtime/messages';
 import { runHooks } from '../runtime/hooks';
+import { joinCgroups } from './join-cgroups';
 import { enterNamespaces } from './namespaces';
 import { prepareRootfs, pivotToRootfs, moveToRootfs, finishRootfs } from './rootfs';
 import { findProgram, replaceProcess, settleProcess } from './program';
@@ -35,8 +36,9 @@ export function becomeUndumpable(k: Kernel): void {
   k.because('process (CVE-2019-5736)', 'Not dumpable: a container process without CAP_SYS_PTRACE cannot open our /proc/<pid>/exe, mem or fds.').prctl(PR.SET_DUMPABLE, 0);
 }
 
-/** The namespaces and the mounts: everything before the createRuntime hooks. */
+/** The cgroups, the namespaces and the mounts: everything before the createRuntime hooks. */
 export function enterAndMount(k: Kernel, spec: Spec, boot: Bootstrap, view: InitView = OWN_VIEW): void {
+  joinCgroups(k, boot.joinCgroups);
   enterNamespaces(k, spec);
   k.because('process', 'The runtime sets permissions itself while it builds the rootfs; the config\'s umask comes at start.').umask(0);
   prepareRootfs(k, spec, boot, view);

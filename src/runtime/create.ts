@@ -7,7 +7,8 @@
  *   2. enter the new PID namespace, spawn init ──► loads its code, says "booted"
  *   3. record the state, make exec.fifo,           (in parallel with the init's start-up)
  *      make the cgroup, apply the limits
- *   4. put the init in the cgroup, send bootstrap ─► 5. namespaces, rootfs, pivot_root, hostname
+ *   4. send bootstrap ───────────────────────────► 5. cgroup, namespaces, rootfs, hostname
+ *      (the cgroup: the init joins it itself on v1, else the runtime moves it in before)
  *   6. record the state            ◄── "ready" ──   7. blocks opening exec.fifo
  *
  * If any step fails, everything made so far is undone: no state dir, cgroup or process is left.
@@ -146,17 +147,17 @@ export async function create(ctx: RuntimeContext, id: string, options: CreateOpt
     cgroup.apply(spec.linux?.resources);
     mark('create: cgroup made, limits written');
 
-    // The init joins the cgroups while it boots, but memory and pids only once booted: the memory
-    // and the threads its engine needs to start stay counted where they were, and small limits
-    // still leave room for the init's last steps. (The first move into a cgroup is the slow one:
-    // it waits for an RCU grace period in the kernel, 10-15 ms here. Better spent while the init
-    // boots.)
-    cgroup.addProcess(init.pid!, 'early');
-    mark('create: init in its early cgroups');
+    // Into the cgroup. On v1 the init moves itself, as the first step of its bootstrap: a thread
+    // that moves itself does not wait, where our move of its whole process (cgroup.procs) would
+    // wait 10-15 ms for the kernel (init/join-cgroups.ts). It cannot in a user namespace of its
+    // own (the cgroup files are the host root's), nor on v2: there we move it. Either way it
+    // joins once booted for memory and pids: the memory and threads its engine needs to start
+    // stay counted where they were, and small limits leave room for its last steps.
+    const joinCgroups = userns ? undefined : cgroup.selfJoinFiles();
+    if (!joinCgroups) cgroup.addProcess(init.pid!, 'early');
     await connection.expect('booted');
     mark('create: init booted');
-    cgroup.addProcess(init.pid!, 'late');
-    mark('create: init in its late cgroups');
+    if (!joinCgroups) cgroup.addProcess(init.pid!, 'late');
     // What hooks read on stdin: the state as it is while the container is being made.
     const hookState: State | undefined = spec.hooks
       ? { ociVersion: spec.ociVersion, id, status: 'creating', pid: init.pid, bundle, ...(spec.annotations ? { annotations: spec.annotations } : {}) }
@@ -185,7 +186,9 @@ export async function create(ctx: RuntimeContext, id: string, options: CreateOpt
       noPivot: options.noPivot,
       step: ctx.stepMode !== undefined,
       rawDetail: ctx.rawDetail || undefined,
+      joinCgroups,
     });
+    mark('create: bootstrap sent');
     if (runtimeHooks) {
       await connection.expect('createRuntime');
       runHooks(k, 'prestart', spec.hooks!.prestart, hookState!);

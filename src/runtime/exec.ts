@@ -62,6 +62,7 @@ export async function exec(ctx: RuntimeContext, id: string, options: ExecOptions
   } else if (process.terminal) {
     [ourConsoleEnd, consoleSocket] = k.because('process.terminal', 'No --console-socket: the terminal comes to us, to show it here.').socketpair();
   }
+  const userNamespace = config.linux?.namespaces?.some((n) => n.type === 'user') === true;
   let spawned;
   try {
     spawned = spawnHelper(
@@ -72,7 +73,7 @@ export async function exec(ctx: RuntimeContext, id: string, options: ExecOptions
         consoleSocket,
         preserveFds: options.preserveFds,
         // Joined by nk-userns before the helper starts: Node cannot (spawn-init.ts).
-        userNamespace: config.linux?.namespaces?.some((n) => n.type === 'user') ? { field: 'exec: user namespace', join: `/proc/${state.pid}/ns/user` } : undefined,
+        userNamespace: userNamespace ? { field: 'exec: user namespace', join: `/proc/${state.pid}/ns/user` } : undefined,
       },
     );
   } finally {
@@ -82,12 +83,15 @@ export async function exec(ctx: RuntimeContext, id: string, options: ExecOptions
   const exited = exitStatusOf(helper);
   const connection = ctx.connect(helper, socket, 'exec helper');
   try {
+    // Into the container's cgroup: the helper moves itself on v1 (as the init does: create.ts),
+    // or we move it.
     const cgroup = state.cgroup ? cgroupFromPlacement(k.because('exec'), state.cgroup) : undefined;
-    cgroup?.addProcess(helper.pid, 'early');
+    const joinCgroups = userNamespace ? undefined : cgroup?.selfJoinFiles();
+    if (!joinCgroups) cgroup?.addProcess(helper.pid, 'early');
     await connection.expect('booted');
-    cgroup?.addProcess(helper.pid, 'late');
+    if (!joinCgroups) cgroup?.addProcess(helper.pid, 'late');
     const namespaces = (config.linux?.namespaces ?? []).map((n) => n.type).filter((t) => t !== 'pid' && t !== 'user');
-    connection.send({ type: 'exec', containerPid: state.pid!, namespaces, process, seccomp: config.linux?.seccomp, waitForRuntimeExit: options.detach, console: consoleSocket !== undefined, step: ctx.stepMode !== undefined, rawDetail: ctx.rawDetail || undefined });
+    connection.send({ type: 'exec', containerPid: state.pid!, namespaces, process, seccomp: config.linux?.seccomp, waitForRuntimeExit: options.detach, console: consoleSocket !== undefined, step: ctx.stepMode !== undefined, rawDetail: ctx.rawDetail || undefined, joinCgroups });
     if (options.detach) await connection.expect('ready');
     else await connection.execed();
   } catch (err) {

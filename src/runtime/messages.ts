@@ -41,6 +41,13 @@ export interface Bootstrap {
   /** -EE: keep each step's arguments as passed (kernel.ts observe()'s `keepArgs`). */
   rawDetail?: boolean;
   /**
+   * The container's cgroups, as the `tasks` file of each v1 hierarchy: the init moves itself in,
+   * first of all, by writing 0 to each (CgroupV1.selfJoinFiles). Absent: the runtime has moved
+   * it already (cgroup v2, or a user namespace of its own, where the host's cgroup files are not
+   * root's any more).
+   */
+  joinCgroups?: string[];
+  /**
    * With a user namespace, the init may not be able to read the state dir: the config comes
    * here, and exec.fifo (O_PATH) came over the socket just before this line (the init knows to
    * receive it first by NK_USER_NAMESPACE=new in its environment: spawn-init.ts).
@@ -84,6 +91,8 @@ export interface ExecBootstrap {
   step?: boolean;
   /** -EE: keep each step's arguments as passed. */
   rawDetail?: boolean;
+  /** The container's cgroups, to join first of all, as Bootstrap.joinCgroups. */
+  joinCgroups?: string[];
 }
 
 export type InitMessage =

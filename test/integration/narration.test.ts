@@ -19,7 +19,8 @@ t.test('create -E, start -E and delete -E narrate both processes in order, on st
     // One step: between these three calls no JavaScript may run (src/linux/linux-kernel.ts spawn()).
     /runtime pid \d+\s+unshare\(CLONE_NEWPID\); posix_spawn\("[^"]+", \[.*"(\S*init\/main\.js|__init)", "0"\]\); setns\(\d+, CLONE_NEWPID\) = pid \d+\s+linux\.namespaces\[\d\]/,
     /runtime pid \d+\s+mkfifo\(".*exec\.fifo", 0600\) = 0/,
-    /runtime pid \d+\s+write\(".*cgroup\.procs", "\d+"\) = 0/,
+    // Into the cgroup: the init moves itself on v1 (0 to tasks), the runtime moves it on v2.
+    /(runtime pid \d+\s+write\(".*cgroup\.procs", "\d+"\)|init\s+pid 1\s+write\(".*\/tasks", "0"\)) = 0/,
     /init\s+pid 1\s+unshare\(CLONE_NEWNS\|CLONE_NEWCGROUP\|CLONE_NEWUTS\|CLONE_NEWIPC\|CLONE_NEWNET\) = 0/,
     /init\s+pid 1\s+mount\(NULL, "\/", NULL, MS_REC\|MS_PRIVATE, NULL\) = 0/,
     /init\s+pid 1\s+openat2\(\d+, "proc", \{flags: O_PATH\|O_CLOEXEC, resolve: RESOLVE_NO_MAGICLINKS\|RESOLVE_IN_ROOT\}\) = fd \d+\s+mounts\[0\]/,

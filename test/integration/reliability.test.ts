@@ -30,9 +30,8 @@ const CREATE_MARKS = [
   'create: init spawned',
   'create: config and state written',
   'create: cgroup made, limits written',
-  'create: init in its early cgroups',
   'create: init booted',
-  'create: init in its late cgroups',
+  'create: bootstrap sent',
   'create: init ready',
   'create: done',
 ];

@@ -1,11 +1,12 @@
 /**
  * --step, driven by a script as a learner drives it by hand: read stderr up to each pause, run
  * what it says to look at, answer with a newline. The pauses name real processes, and what they
- * suggest shows the step's effect (the init's namespaces change at its unshare, the cgroup's
- * cgroup.procs holds the init after the write).
+ * suggest shows the step's effect (the init's namespaces change at its unshare, the cgroup holds
+ * the init after the write that moves it in).
  */
 import t from 'tap';
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { BIN, Sandbox, skipReason } from './harness';
 import { PROMPT } from '../../src/explain/step-mode';
@@ -142,16 +143,21 @@ t.test('create --step, driven from a pipe: every pause names a real process and 
       t.equal(nsInode(before, 'uts'), ourNs('uts'), 'before the unshare step, the init shares the host\'s UTS namespace');
       t.equal(nsInode(before, 'net'), ourNs('net'), 'and its network namespace');
     }
-    // The runtime puts the init in the cgroup: cgroup.procs is empty before, holds it after.
-    const procs = /^write\("(\/sys\/fs\/cgroup\/[^"]+\/cgroup\.procs)", "(\d+)"\)$/.exec(pause.text);
+    // Into the cgroup: the runtime writes the init's pid to cgroup.procs, or on v1 the init
+    // moves itself, 0 to tasks ("the thread that writes"). Empty before, the init in it after.
+    const intoCgroup = /^write\("(\/sys\/fs\/cgroup\/[^"]+\/(?:cgroup\.procs|tasks))", "(\d+)"\)$/;
+    const procs = intoCgroup.exec(pause.text);
     if (procs && !checked.cgroupProcs) {
-      t.same(pause.looks, [`cat ${procs[1]}`], 'the hint is the cgroup file itself');
+      // (The init's paths are named through its root, /proc/PID/root: the same file here.)
+      const file = pause.role === 'init' ? `/proc/${pause.hostPid}/root${procs[1]}` : procs[1];
+      t.same(pause.looks, [`cat ${file}`], 'the hint is the cgroup file itself');
       t.equal(look(pause.looks[0]).out.trim(), '', 'before the write, the new cgroup holds no process');
     }
-    const wrote = previous && /^write\("(\/sys\/fs\/cgroup\/[^"]+\/cgroup\.procs)", "(\d+)"\)$/.exec(previous.text);
+    const wrote = previous && intoCgroup.exec(previous.text);
     if (wrote && !checked.cgroupProcs) {
-      t.match(look(previous!.looks[0]).out.split('\n'), [wrote[2]], 'after it, cgroup.procs holds the init');
-      t.equal(Number(wrote[2]), initPid ?? Number(wrote[2]), 'the pid written is the init\'s');
+      const moved = wrote[2] === '0' ? previous!.hostPid : Number(wrote[2]);
+      t.match(look(previous!.looks[0]).out.split('\n'), [String(moved)], `after it, ${path.basename(wrote[1])} holds the init`);
+      t.equal(moved, initPid ?? moved, 'the process moved is the init');
       checked.cgroupProcs = true;
     }
     if (previous?.role === 'init' && /^sethostname\(/.test(previous.text)) {

@@ -212,6 +212,9 @@ t.test('create, apply, addProcess, destroy: the exact kernel calls', async (t) =
   t.same(host.take().map((w) => w.replace(/^write\("\/([^/]+)\/.*/, '$1')), ['cpu,cpuacct', 'cpuset', 'devices', 'freezer', 'blkio'], 'early: all but memory and pids');
   cg.addProcess(4343, 'late');
   t.same(host.take().map((w) => w.replace(/^write\("\/([^/]+)\/.*/, '$1')), ['memory', 'pids'], 'late: memory and pids');
+  // Or a thread moves itself, writing 0 to each hierarchy's tasks (the init does: create.ts).
+  t.same(cg.selfJoinFiles(), [...new Set(Object.values(cg.placement.dirs))].map((dir) => path.join(dir, 'tasks')), 'a process can join by itself: each directory\'s tasks');
+  t.equal(cg.selfJoinFiles().length, 7, 'once per directory');
 
   // The process leaves (in the real kernel, when it dies).
   for (const dir of new Set(Object.values(cg.placement.dirs))) fs.writeFileSync(path.join(dir, 'cgroup.procs'), '');

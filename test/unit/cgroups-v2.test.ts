@@ -200,6 +200,7 @@ t.test('create enables controllers only in the directories it made, then the lim
   t.same(host.take(), [], 'v2 has one directory for all controllers, memory and pids among them: nothing early');
   cg.addProcess(4242, 'late');
   t.same(host.take(), ['write("/nk/c1/cgroup.procs", "4242") <- linux.cgroupsPath']);
+  t.equal(cg.selfJoinFiles(), undefined, 'v2 moves whole processes only: the runtime moves the init');
   t.same(cg.pids(), [4242]);
   fs.writeFileSync(path.join(cg.placement.dirs.unified, 'cgroup.procs'), ''); // the process exits
 

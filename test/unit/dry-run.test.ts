@@ -49,14 +49,20 @@ t.test('create --dry-run: the runtime\'s and the init\'s calls, in the order a r
   t.match(narration, /^\nnk-runtime create demo --dry-run: nothing is changed; these are the calls it would make/, 'the heading says it is a dry run');
   const all = steps(narration);
   const at = (role: string, pattern: RegExp) => all.findIndex((s) => s.role === role && pattern.test(s.text));
+  // Into the cgroup: on a v1 host the init moves itself (0 to each hierarchy's tasks), on v2 the
+  // runtime moves it (its pid to cgroup.procs).
+  const selfJoined = all.some((s) => s.role === 'init' && /^write\(".*nk-demo\/tasks", "0"\)$/.test(s.text));
+  const joined = all.some((s) => s.role === 'runtime' && /^write\(".*nk-demo\/cgroup\.procs", "\d+"\)$/.test(s.text));
+  t.ok(selfJoined !== joined, `into the cgroup once: by the init (${selfJoined}) or by the runtime (${joined})`);
   const order: [string, RegExp][] = [
     ['runtime', /^flock\(\d+, LOCK_EX\)$/],
     ['runtime', /^socketpair\(/],
     ['runtime', /^unshare\(CLONE_NEWPID\); posix_spawn\(/],
     ['runtime', /^mkfifo\(".*\/demo\/exec\.fifo", 0600\)$/],
     ['runtime', /^mkdir -p "\/sys\/fs\/cgroup\/.*nk-demo"/],
-    ['runtime', /^write\(".*nk-demo\/cgroup\.procs", "\d+"\)$/],
+    ...(selfJoined ? [] : [['runtime', /^write\(".*nk-demo\/cgroup\.procs", "\d+"\)$/]] as [string, RegExp][]),
     ['init', /^prctl\(PR_SET_DUMPABLE, 0\)$/],
+    ...(selfJoined ? [['init', /^write\(".*nk-demo\/tasks", "0"\)$/]] as [string, RegExp][] : []),
     ['init', /^unshare\(CLONE_NEWNS/],
     ['init', /^mount\(NULL, "\/", NULL, MS_REC\|MS_PRIVATE, NULL\)$/],
     ['init', /^mount\(".*\/rootfs", ".*\/rootfs", NULL, MS_BIND\|MS_REC, NULL\)$/],

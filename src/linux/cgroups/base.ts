@@ -31,6 +31,8 @@ export abstract class CgroupBase implements Cgroup {
 
   abstract apply(resources: LinuxResources | undefined): void;
 
+  abstract selfJoinFiles(): string[] | undefined;
+
   /**
    * Called by create() right after it made `dir` (top down, so a parent is ready before its
    * child is made): v1 fills in cpuset, v2 enables controllers for the level below.

@@ -33,6 +33,12 @@ export interface Cgroup {
    * still starting up (v1: all but memory and pids; v2: none), 'late' the others.
    */
   addProcess(pid: number, part?: 'early' | 'late'): void;
+  /**
+   * The files through which a process can move itself in, at no cost (v1: each hierarchy's
+   * `tasks`: 0 written there moves the thread that writes it), or undefined where it cannot
+   * (v2: a process only moves whole, through cgroup.procs). See CgroupV1.selfJoinFiles.
+   */
+  selfJoinFiles(): string[] | undefined;
   /** The processes in the cgroup now. */
   pids(): number[];
   /** Remove the directories this runtime created, deepest first. */

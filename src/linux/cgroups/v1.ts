@@ -38,6 +38,19 @@ export class CgroupV1 extends CgroupBase {
     }
   }
 
+  /**
+   * A pid written to cgroup.procs moves a whole process, all its threads, and the kernel takes a
+   * lock on every process of the machine to do it (cgroup_threadgroup_rwsem): the first such
+   * move in a while waits for an RCU grace period, 10-15 ms here. One case needs no such lock: a
+   * thread moving itself alone, 0 written to a v1 hierarchy's `tasks` (kernel/cgroup/cgroup.c,
+   * cgroup_procs_write_start). The init moves its main thread so, the one that makes the
+   * namespaces and becomes the program; the engine's other threads stay where they were born
+   * until execve ends them (a v1 process may have threads in several cgroups: cgroup-v1/cgroups.rst).
+   */
+  selfJoinFiles(): string[] {
+    return this.uniqueDirs().map((dir) => path.join(dir, 'tasks'));
+  }
+
   apply(resources: LinuxResources | undefined): void {
     if (!resources) return;
     if (resources.unified && Object.keys(resources.unified).length > 0) {

@@ -21,6 +21,11 @@ export class CgroupV2 extends CgroupBase {
     return this.placement.dirs.unified;
   }
 
+  /** v2 moves whole processes only, through cgroup.procs: the runtime moves the init (addProcess). */
+  selfJoinFiles(): undefined {
+    return undefined;
+  }
+
   /** The nearest cgroup above ours that we did not create: whatever it delegates, we can use. */
   private delegatingParent(): string {
     return path.dirname(this.placement.created[0] ?? this.dir);
