@@ -14,6 +14,8 @@ export class InitChannel {
   private pending = '';
   /** Messages kept while there is nobody to send them to (hold, moveTo). */
   private held: string[] | undefined;
+  /** Steps not sent yet (batchSteps): they go with the next message of another kind. */
+  private batched: string[] | undefined;
   /** Where the runtime's messages come from: the sync socket, then (--step, start) step.fifo. */
   private input: number;
   /**
@@ -31,12 +33,25 @@ export class InitChannel {
     if (this.fd < 0) return; // nobody listens any more (waitUntilClosed)
     const line = JSON.stringify(message) + '\n';
     if (this.held) this.held.push(line);
+    else if (this.batched && message.type === 'step') this.batched.push(line);
+    else if (this.batched?.length) writeFully(this.fd, this.batched.splice(0).join('') + line);
     else writeFully(this.fd, line);
+  }
+
+  /**
+   * Without -E nobody reads our steps as they come, and each would cost a write here and a read
+   * and a wake-up in the runtime, on create's critical path: keep them, and send them with the
+   * next message of another kind ("createRuntime", "ready", an error), in one write. Until hold.
+   * (If we die without a word, the runtime's trace lacks those steps.)
+   */
+  batchSteps(): void {
+    this.batched = [];
   }
 
   /** Keep what is sent from now on, until moveTo: nobody reads the current fd any more. */
   hold(): void {
-    this.held ??= [];
+    this.held ??= this.batched?.splice(0) ?? [];
+    this.batched = undefined;
   }
 
   /**

@@ -57,6 +57,8 @@ function main(): void {
     mark('init: bootstrap received');
     // --step: before each call, the runtime shows it and waits for the user (channel.beforeStep).
     channel.stepping = boot.step === true;
+    // Without -E, our steps travel together with "ready".
+    if (boot.type === 'bootstrap' && !boot.narrated) channel.batchSteps();
     const before = boot.step ? channel.beforeStep.bind(channel) : undefined;
     const k = observe(new LinuxKernel(), boot.type === 'exec' ? 'exec' : 'init', sink, before, boot.rawDetail === true);
     becomeUndumpable(k);

@@ -186,6 +186,7 @@ export async function create(ctx: RuntimeContext, id: string, options: CreateOpt
       noPivot: options.noPivot,
       step: ctx.stepMode !== undefined,
       rawDetail: ctx.rawDetail || undefined,
+      narrated: ctx.narrator !== undefined || undefined,
       joinCgroups,
     });
     mark('create: bootstrap sent');

@@ -41,6 +41,11 @@ export interface Bootstrap {
   /** -EE: keep each step's arguments as passed (kernel.ts observe()'s `keepArgs`). */
   rawDetail?: boolean;
   /**
+   * -E (or --step): the runtime narrates the init's steps as they happen, so each is sent at
+   * once. Without it they go in one write with the next other message (InitChannel.batchSteps).
+   */
+  narrated?: boolean;
+  /**
    * The container's cgroups, as the `tasks` file of each v1 hierarchy: the init moves itself in,
    * first of all, by writing 0 to each (CgroupV1.selfJoinFiles). Absent: the runtime has moved
    * it already (cgroup v2, or a user namespace of its own, where the host's cgroup files are not
