@@ -8,7 +8,8 @@
  *   during start:  (the open returns) startContainer hooks -> execve(process.args)
  *
  * It is born PID 1 of the container's PID namespace (the runtime entered it before spawning).
- * Its fd 3 is a socket to the runtime; it reports each kernel step there, and never prints.
+ * Its fd 3 is a socket to the runtime; it reports each kernel step there (without -E, all of
+ * create's together with "ready": channel.ts batchSteps), and never prints.
  *
  * The same program is `exec`'s helper, when the runtime's first message says so: born in the
  * PID namespace of a running container, it joins the container's other namespaces and becomes
