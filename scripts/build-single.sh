@@ -8,6 +8,11 @@
 #                src/linux/libc-bun.ts: nothing native to embed)
 #   --bytecode   parsed ahead of time: without it, Bun parses the whole bundle on every start (~9 ms)
 #   --sourcemap  stack traces, and so -E's "where in the code", name the files in src/
+#   --minify-whitespace --minify-syntax
+#                less text to load at every start: 1-1.7 ms less per process (hyperfine of
+#                `state` of a missing container), a lifecycle 77.6 -> 71.2 ms interleaved. Names
+#                are kept (no --minify-identifiers): -E's code sites are the same, checked
+#                step by step on a create's trace.
 #   --compile-exec-argv
 #                an executable built without one refuses to start from a working directory that
 #                was deleted ("The current working directory was deleted"), and containerd's
@@ -22,4 +27,5 @@ shift || true
 [ -x lib/native/nk-userns ] || { echo "build-single: lib/native/nk-userns is missing: make build" >&2; exit 1; }
 mkdir -p "$(dirname "$out")"
 install -m 0755 lib/native/nk-userns "$(dirname "$out")/nk-userns"
-node_modules/.bin/bun build --compile --bytecode --sourcemap --compile-exec-argv=--no-deprecation "$@" src/main.ts --outfile "$out"
+node_modules/.bin/bun build --compile --bytecode --sourcemap --minify-whitespace --minify-syntax \
+  --compile-exec-argv=--no-deprecation "$@" src/main.ts --outfile "$out"
