@@ -65,7 +65,8 @@ export class InitChannel {
     } finally {
       const held = this.held ?? [];
       this.held = undefined;
-      for (const line of held) writeFully(this.fd, line);
+      // In one write: the reader wakes once, not once a line.
+      if (held.length > 0) writeFully(this.fd, held.join(''));
     }
   }
 
