@@ -12,17 +12,10 @@
  * CgroupV1.selfJoinFiles, and create.ts for the other cases.
  */
 import type { Kernel } from '../linux/kernel';
-import { cgroupError } from '../linux/cgroups/files';
+import { writeCgroupFile } from '../linux/cgroups/files';
 
 export function joinCgroups(k: Kernel, tasksFiles: string[] | undefined): void {
-  (tasksFiles ?? []).forEach((file, i) => {
-    const note = i === 0
-      ? 'Into the container\'s cgroup, by ourselves: 0 is "the thread that writes". A thread moving itself is the one move the kernel makes at once; a whole process (cgroup.procs) waits 10-15 ms.'
-      : 'The same, in the next hierarchy.';
-    try {
-      k.because('linux.cgroupsPath', note).writeFile(file, '0');
-    } catch (err) {
-      throw cgroupError(`writing 0 to ${file} (linux.cgroupsPath)`, err, file);
-    }
-  });
+  (tasksFiles ?? []).forEach((file, i) => writeCgroupFile(k, 'linux.cgroupsPath', file, '0', i === 0
+    ? 'Into the container\'s cgroup, by ourselves: 0 is "the thread that writes". A thread moving itself is the one move the kernel makes at once; a whole process (cgroup.procs) waits 10-15 ms.'
+    : 'The same, in the next hierarchy.'));
 }

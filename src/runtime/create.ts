@@ -24,7 +24,7 @@ import type { Spec, State } from '../oci/spec';
 import { hasRuntimeHooks, runHooks } from './hooks';
 import { validateContainerId } from './container-id';
 import type { RuntimeContext } from './context';
-import { spawnHelper, type PidNamespaceTarget, type UserNamespaceTarget } from './spawn-init';
+import { intoCgroup, spawnHelper, type PidNamespaceTarget, type UserNamespaceTarget } from './spawn-init';
 import { mountNamespaceInode } from '../init/namespaces';
 import { checkRootfsReachable, checkSupported, programUserOnHost } from './requirements';
 import { notApplied } from './not-applied';
@@ -147,17 +147,9 @@ export async function create(ctx: RuntimeContext, id: string, options: CreateOpt
     cgroup.apply(spec.linux?.resources);
     mark('create: cgroup made, limits written');
 
-    // Into the cgroup. On v1 the init moves itself, as the first step of its bootstrap: a thread
-    // that moves itself does not wait, where our move of its whole process (cgroup.procs) would
-    // wait 10-15 ms for the kernel (init/join-cgroups.ts). It cannot in a user namespace of its
-    // own (the cgroup files are the host root's), nor on v2: there we move it. Either way it
-    // joins once booted for memory and pids: the memory and threads its engine needs to start
-    // stay counted where they were, and small limits leave room for its last steps.
-    const joinCgroups = userns ? undefined : cgroup.selfJoinFiles();
-    if (!joinCgroups) cgroup.addProcess(init.pid!, 'early');
-    await connection.expect('booted');
+    // Into the cgroup: by itself on v1, as the first step of its bootstrap, else by us.
+    const joinCgroups = await intoCgroup(cgroup, init.pid!, userns !== undefined, () => connection.expect('booted'));
     mark('create: init booted');
-    if (!joinCgroups) cgroup.addProcess(init.pid!, 'late');
     // What hooks read on stdin: the state as it is while the container is being made.
     const hookState: State | undefined = spec.hooks
       ? { ociVersion: spec.ociVersion, id, status: 'creating', pid: init.pid, bundle, ...(spec.annotations ? { annotations: spec.annotations } : {}) }

@@ -17,7 +17,7 @@ import { parseJson } from '../oci/json';
 import type { Process } from '../oci/spec';
 import { validateSpec } from '../oci/validate';
 import type { RuntimeContext } from './context';
-import { spawnHelper } from './spawn-init';
+import { intoCgroup, spawnHelper } from './spawn-init';
 import { deriveStatus } from './status';
 import { exitStatusOf, waitForwardingSignals } from './wait';
 import { proxyTerminal } from './terminal-proxy';
@@ -83,13 +83,9 @@ export async function exec(ctx: RuntimeContext, id: string, options: ExecOptions
   const exited = exitStatusOf(helper);
   const connection = ctx.connect(helper, socket, 'exec helper');
   try {
-    // Into the container's cgroup: the helper moves itself on v1 (as the init does: create.ts),
-    // or we move it.
+    // Into the container's cgroup: by itself on v1, else by us.
     const cgroup = state.cgroup ? cgroupFromPlacement(k.because('exec'), state.cgroup) : undefined;
-    const joinCgroups = userNamespace ? undefined : cgroup?.selfJoinFiles();
-    if (!joinCgroups) cgroup?.addProcess(helper.pid, 'early');
-    await connection.expect('booted');
-    if (!joinCgroups) cgroup?.addProcess(helper.pid, 'late');
+    const joinCgroups = await intoCgroup(cgroup, helper.pid, userNamespace, () => connection.expect('booted'));
     const namespaces = (config.linux?.namespaces ?? []).map((n) => n.type).filter((t) => t !== 'pid' && t !== 'user');
     connection.send({ type: 'exec', containerPid: state.pid!, namespaces, process, seccomp: config.linux?.seccomp, waitForRuntimeExit: options.detach, console: consoleSocket !== undefined, step: ctx.stepMode !== undefined, rawDetail: ctx.rawDetail || undefined, joinCgroups });
     if (options.detach) await connection.expect('ready');

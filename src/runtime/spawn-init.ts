@@ -17,6 +17,7 @@ import * as path from 'node:path';
 import { INIT_ARGUMENT, isSingleExecutable } from '../engine';
 import { UserError } from '../errors';
 import type { Child, IdMapLine, Kernel, Step } from '../linux/kernel';
+import type { Cgroup } from '../linux/cgroups';
 import { readBlocking } from '../blocking-read';
 import { writeFully } from '../output';
 import { spawnFromReadOnlyExecutable } from './read-only-executable';
@@ -199,4 +200,23 @@ export function usernsHelperPath(): string {
     );
   }
   return file;
+}
+
+/**
+ * Into the container's cgroup, for a helper we spawned (the init, an exec helper), and only once
+ * it has booted for memory and pids: the memory and threads its engine needs to start stay
+ * counted where they were, and small limits leave room for its last steps.
+ *
+ * On cgroup v1 the helper moves itself, as the first step after its bootstrap: a thread that
+ * moves itself does not wait, where our move of its whole process (cgroup.procs) waits 10-15 ms
+ * for the kernel (init/join-cgroups.ts). Returned: the files to send it for that
+ * (Bootstrap.joinCgroups). It cannot in a user namespace other than ours (the cgroup files are
+ * the host root's), nor on v2: there we move it, and return nothing.
+ */
+export async function intoCgroup(cgroup: Cgroup | undefined, pid: number, inUserNamespace: boolean, booted: () => Promise<void>): Promise<string[] | undefined> {
+  const selfJoin = inUserNamespace ? undefined : cgroup?.selfJoinFiles();
+  if (!selfJoin) cgroup?.addProcess(pid, 'early');
+  await booted();
+  if (!selfJoin) cgroup?.addProcess(pid, 'late');
+  return selfJoin;
 }
