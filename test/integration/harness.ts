@@ -63,7 +63,7 @@ export class Sandbox {
    * not pipes: after `create`, the container's init holds them open, and a pipe would not see
    * its end until the container exits.
    */
-  run(args: string[], options: { input?: string; timeout?: number; env?: Record<string, string> } = {}): Result {
+  run(args: string[], options: { input?: string; timeout?: number; env?: Record<string, string>; cwd?: string } = {}): Result {
     const out = path.join(this.dir, `out-${process.hrtime.bigint()}`);
     const err = `${out}.err`;
     const stdout = fs.openSync(out, 'w');
@@ -74,6 +74,7 @@ export class Sandbox {
         stdio: ['pipe', stdout, stderr],
         input: options.input ?? '',
         timeout: options.timeout ?? 30_000,
+        cwd: options.cwd,
       });
       return { status: r.status, stdout: fs.readFileSync(out, 'utf8'), stderr: fs.readFileSync(err, 'utf8') };
     } finally {

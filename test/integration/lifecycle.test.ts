@@ -174,3 +174,20 @@ t.test('commands work from a working directory that was deleted (containerd\'s s
   t.equal(r.status, 0, `delete --force, twice, from a deleted cwd: ${r.stderr}`);
   t.equal(box.run(['list', '--format', 'json']).stdout, '[]\n');
 });
+
+t.test('a .env and a bunfig.toml in the working directory change nothing (the single executable must not read them)', async (t) => {
+  const box = new Sandbox(t);
+  // containerd's shim runs us in the bundle dir: files there are the bundle's, never our settings.
+  const dir = box.shell('echo hello from the container');
+  const marker = path.join(box.dir, 'preloaded');
+  fs.writeFileSync(path.join(dir, '.env'), 'NK_TIMING=1\nDEBUG=nk:*\n');
+  fs.writeFileSync(path.join(dir, 'bunfig.toml'), 'preload = ["./preload.js"]\n');
+  fs.writeFileSync(path.join(dir, 'preload.js'), `require("fs").writeFileSync(${JSON.stringify(marker)}, "ran")\n`);
+  const missing = box.run(['state', 'nosuch'], { cwd: dir });
+  t.equal(missing.stderr, 'nk-runtime: state nosuch: container nosuch does not exist\n  hint: `nk-runtime list` shows the containers there are\n', 'state: only its own message');
+  const ran = box.run(['run', '--bundle', '.', id('dotenv')], { cwd: dir });
+  t.equal(ran.status, 0, `run from the bundle dir: ${ran.stderr}`);
+  t.equal(ran.stdout, 'hello from the container\n');
+  t.equal(ran.stderr, '', 'no time marks, no debug lines: the .env was not read (by the CLI nor by the init)');
+  t.notOk(fs.existsSync(marker), 'bunfig.toml\'s preload did not run');
+});
