@@ -8,7 +8,7 @@
  * net/unix/af_unix.c, unix_release_sock). Seen when an exec helper is killed before it has read
  * its bootstrap: the peer is gone either way.
  */
-import * as fs from 'node:fs';
+import { files as fs } from './linux/files';
 import { sleepSync } from './output';
 
 export function readBlocking(fd: number, buffer: Buffer, length = buffer.length): number {

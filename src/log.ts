@@ -30,7 +30,7 @@ export const mark: (what: string) => void =
     ? (what) => {
         if (process.env.NK_TIMING) {
           const now = process.env.NK_TIMING === 'wall' ? (performance.timeOrigin + performance.now()) % 100_000 : performance.now();
-          (require('node:fs') as typeof import('node:fs')).writeSync(2, `nk-timing ${process.pid} ${now.toFixed(1)} ${what}\n`);
+          (require('./linux/files') as typeof import('./linux/files')).files.writeSync(2, `nk-timing ${process.pid} ${now.toFixed(1)} ${what}\n`);
         }
         // For the reliability tests only: `NK_CRASH_AT="create: init booted"` makes this process
         // die at that mark, as if killed (test/integration/reliability.test.ts). The init is PID 1

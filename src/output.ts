@@ -6,7 +6,7 @@
  * A reader that goes away (`nk-runtime -E run ... | head`) must not kill a command half-way: it
  * would leave a container half made. Output to a closed pipe (EPIPE) is dropped instead.
  */
-import * as fs from 'node:fs';
+import { files as fs } from './linux/files';
 
 export const writeOut = (text: string): void => writeIgnoringClosed(1, text);
 export const writeErr = (text: string): void => writeIgnoringClosed(2, text);

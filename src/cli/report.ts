@@ -2,7 +2,7 @@
  * How a command ends: its error printed for a person, in one line (plus a hint), and, with
  * --log, written to the log file the way containerd and podman read it.
  */
-import * as fs from 'node:fs';
+import { files as fs } from '../linux/files';
 import { UserError, failedCallOf } from '../errors';
 import { KernelError } from '../linux/kernel';
 import { writeErr } from '../output';

@@ -2,7 +2,7 @@
  * The device nodes every container gets, whatever its config says (runtime-spec: "Default
  * Devices"), and the /dev symlinks programs expect.
  */
-import * as fs from 'node:fs';
+import { files as fs } from '../linux/files';
 import * as path from 'node:path';
 import { MS, S_IFBLK, S_IFCHR, S_IFIFO } from '../linux/constants';
 import { resolveInRoot } from './paths';

@@ -7,7 +7,7 @@
  * while /proc is still the host's: once we have joined the container's mounts, /proc is the
  * container's and the pid means nothing.
  */
-import * as fs from 'node:fs';
+import { files as fs } from '../linux/files';
 import { CLONE, NAMESPACE_FLAGS } from '../linux/constants';
 import type { Kernel } from '../linux/kernel';
 import type { ExecBootstrap } from '../runtime/messages';

@@ -17,7 +17,7 @@
  *
  * The steps themselves are in steps.ts, so that `--dry-run` walks the same ones (runtime/dry-run.ts).
  */
-import * as fs from 'node:fs';
+import { files as fs } from '../linux/files';
 import { observe, type Step } from '../linux/kernel';
 import { LinuxKernel } from '../linux/linux-kernel';
 import { loadLibc } from '../linux/libc';

@@ -5,7 +5,7 @@
  * runtime entered it before spawning us (see spawnHelper() in runtime/spawn-init.ts), and we were
  * born PID 1. Nor is the user namespace: Node cannot enter one (nk-userns did, before execve).
  */
-import * as fs from 'node:fs';
+import { files as fs } from '../linux/files';
 import { CLONE, NAMESPACE_FLAGS } from '../linux/constants';
 import type { Kernel } from '../linux/kernel';
 import type { Spec } from '../oci/spec';

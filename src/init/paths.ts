@@ -7,7 +7,7 @@
  * starts again at the rootfs, and `..` never climbs above it. (runc uses the same rule, from
  * its securejoin library; CVE-2021-30465 was a race against it, covered by the hardening work.)
  */
-import * as fs from 'node:fs';
+import { files as fs } from '../linux/files';
 import * as path from 'node:path';
 import { UserError } from '../errors';
 import { hasProcNow, noteStandIn } from '../linux/proc';

@@ -7,7 +7,8 @@
  * after setuid would be refused, so groups and gid come first.
  */
 import { mark } from '../log';
-import * as fs from 'node:fs';
+import type { Stats } from 'node:fs';
+import { files as fs } from '../linux/files';
 import * as path from 'node:path';
 import { UserError, withContext } from '../errors';
 import { PR, RLIMIT } from '../linux/constants';
@@ -42,7 +43,7 @@ export function findProgram(spec: Pick<Spec, 'process'>, root = '/'): string {
         .filter(Boolean)
         .map((dir) => path.join(dir, name));
   for (const candidate of candidates) {
-    let stat: fs.Stats;
+    let stat: Stats;
     try {
       stat = fs.statSync(root === '/' ? candidate : resolveInRoot(root, candidate));
     } catch {

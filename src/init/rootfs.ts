@@ -10,7 +10,8 @@
  *
  * Every step is a call of the kernel layer, so -E narrates it and it can be faked in tests.
  */
-import * as fs from 'node:fs';
+import type { Stats } from 'node:fs';
+import { files as fs } from '../linux/files';
 import * as path from 'node:path';
 import { UserError, withContext } from '../errors';
 import { MS, MNT, O_CLOEXEC, O_PATH, RESOLVE } from '../linux/constants';
@@ -229,7 +230,7 @@ export function finishRootfs(k: Kernel, spec: Spec): void {
 
 /** Hide a path: an empty read-only tmpfs over a directory, /dev/null over a file. */
 function maskPath(k: Kernel, p: string): void {
-  let stat: fs.Stats;
+  let stat: Stats;
   try {
     stat = fs.statSync(p);
   } catch {

@@ -11,7 +11,7 @@
  *   openFifoForStart  open exec.fifo for writing: blocks until `start`   with --step, after)
  *   becomeProgram     startContainer hooks, the last seccomp filter, execve
  */
-import * as fs from 'node:fs';
+import { files as fs } from '../linux/files';
 import * as path from 'node:path';
 import { O_PATH, PR } from '../linux/constants';
 import type { Kernel } from '../linux/kernel';

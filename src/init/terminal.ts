@@ -9,7 +9,7 @@
  *           console socket (fd 4, connected by the runtime), keep the slave.
  *   start:  the slave becomes our controlling terminal and fds 0, 1 and 2, then execve.
  */
-import * as fs from 'node:fs';
+import { files as fs } from '../linux/files';
 import { MS, O_NOCTTY } from '../linux/constants';
 import type { Kernel } from '../linux/kernel';
 import type { Process } from '../oci/spec';

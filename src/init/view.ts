@@ -4,7 +4,7 @@
  * where its "/" is once the root has been switched. The init reads its own (OWN_VIEW). A dry run (src/runtime/dry-run.ts) walks the
  * same steps inside the runtime's process, which never moved: it answers as the init would.
  */
-import * as fs from 'node:fs';
+import { files as fs } from '../linux/files';
 import { mountNamespaceInode } from './namespaces';
 
 export interface InitView {

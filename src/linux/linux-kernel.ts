@@ -6,7 +6,7 @@
  * only, and Node's thread pool threads stay where they were. Every call here runs on the main
  * thread, the one that later becomes the container's process.
  */
-import * as fs from 'node:fs';
+import { files as fs } from './files';
 import { dirname } from 'node:path';
 import { loadLibc, type Libc } from './libc';
 import { errnoName } from './errno';

@@ -5,7 +5,7 @@
  * without making them: there, `standIn` answers as a Linux host would, and the read is listed in
  * `standIns` for the narration to say so.
  */
-import * as fs from 'node:fs';
+import { files as fs } from './files';
 
 
 /** The files a stand-in answered for, in order, once each. */

@@ -7,7 +7,8 @@
  *
  * loadBundle reads and checks both, and says what is wrong in words a person can act on.
  */
-import * as fs from 'node:fs';
+import type { Stats } from 'node:fs';
+import { files as fs } from '../linux/files';
 import * as path from 'node:path';
 import { UserError } from '../errors';
 import { parseJson } from './json';
@@ -56,7 +57,7 @@ function readConfig(bundle: string): string {
 }
 
 /** fs.statSync, but undefined when nothing is there. Other failures (EACCES, ...) are UserErrors. */
-function statIfExists(file: string): fs.Stats | undefined {
+function statIfExists(file: string): Stats | undefined {
   try {
     return fs.statSync(file);
   } catch (err) {

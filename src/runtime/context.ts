@@ -9,7 +9,7 @@ import type { Narrator } from '../explain/narrator';
 import type { StepMode } from '../explain/step-mode';
 import { StateStore } from './state-store';
 import { writeErr } from '../output';
-import * as fs from 'node:fs';
+import { files as fs } from '../linux/files';
 
 /** One append per command: the trace costs a JSON.stringify and a write, not one per step. */
 function saveTrace(dir: string, command: string, steps: Step[]): void {

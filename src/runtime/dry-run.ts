@@ -19,7 +19,7 @@
  * stand-ins, as a pure cgroup v2 Linux host would answer, and the narration names them
  * (linux/proc.ts).
  */
-import * as fs from 'node:fs';
+import { files as fs } from '../linux/files';
 import * as path from 'node:path';
 import { UserError } from '../errors';
 import { CLONE, LOCK, MS } from '../linux/constants';

@@ -9,7 +9,7 @@
  *                                                     6. rlimits, user, cwd, fds -> execve
  *   7. the socket closes at execve: it runs; wait for it (or, --detach, leave it)
  */
-import * as fs from 'node:fs';
+import { files as fs } from '../linux/files';
 import * as path from 'node:path';
 import { UserError } from '../errors';
 import { cgroupFromPlacement } from '../linux/cgroups';

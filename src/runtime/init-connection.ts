@@ -5,7 +5,7 @@
  * kernel closes its end, so a read returns end-of-file instead of blocking for ever.
  * Steps the helper reports are handed on as they arrive.
  */
-import * as fs from 'node:fs';
+import { files as fs } from '../linux/files';
 import { UserError } from '../errors';
 import { log } from '../log';
 import type { Child, Step } from '../linux/kernel';

@@ -1,5 +1,5 @@
 /** `nk-runtime ps`: the processes of a container, found through its cgroup (host pids). */
-import * as fs from 'node:fs';
+import { files as fs } from '../linux/files';
 import { UserError } from '../errors';
 import { cgroupFromPlacement } from '../linux/cgroups';
 import type { RuntimeContext } from './context';

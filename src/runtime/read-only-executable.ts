@@ -12,7 +12,7 @@
  * fails with EROFS (man 2 open), whatever the container's capabilities. The host never sees the
  * mount; the namespace disappears once the helper has moved on to the container's.
  */
-import * as fs from 'node:fs';
+import { files as fs } from '../linux/files';
 import { CLONE, MS } from '../linux/constants';
 import type { Kernel } from '../linux/kernel';
 

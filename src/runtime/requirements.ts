@@ -2,7 +2,7 @@
  * What nk-runtime needs from a config beyond its schema, checked before anything is made, so
  * that an unsupported config fails with a reason and leaves nothing behind.
  */
-import * as fs from 'node:fs';
+import { files as fs } from '../linux/files';
 import * as path from 'node:path';
 import { UserError } from '../errors';
 import type { IDMapping, Spec } from '../oci/spec';

@@ -12,7 +12,7 @@
  * steps before execve (a few MB). oomKilled: the kernel's count of OOM kills in the cgroup
  * (memory.oom_control or memory.events).
  */
-import * as fs from 'node:fs';
+import { files as fs } from '../linux/files';
 import type { CgroupPlacement } from '../linux/cgroups';
 import { oomKills, readStats } from '../linux/cgroups/stats';
 import type { ChildExit } from '../linux/kernel';

@@ -12,7 +12,7 @@
  * joins it, since Node and Bun cannot, then execs the real helper; a new PID namespace is then
  * nk-userns's to make, after the user namespace (finishNewUserNamespace below).
  */
-import * as fs from 'node:fs';
+import { files as fs } from '../linux/files';
 import * as path from 'node:path';
 import { INIT_ARGUMENT, isSingleExecutable } from '../engine';
 import { UserError } from '../errors';

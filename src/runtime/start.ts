@@ -8,7 +8,7 @@
  * reading until end-of-file tells us the program is running. If a step failed, or execve does,
  * the init writes the error first.
  */
-import * as fs from 'node:fs';
+import { files as fs } from '../linux/files';
 import { UserError } from '../errors';
 import type { RuntimeContext } from './context';
 import { mark } from '../log';

@@ -10,7 +10,7 @@
  * The directory itself is created with mkdir(2), which is atomic: of two `create`s of one ID,
  * exactly one gets it. Commands that change a container hold flock(2) on the directory.
  */
-import * as fs from 'node:fs';
+import { files as fs } from '../linux/files';
 import * as path from 'node:path';
 import { UserError } from '../errors';
 import { log } from '../log';

@@ -8,7 +8,7 @@
  *   paused    running, but its cgroup is frozen (`pause`): its processes are stopped
  *   stopped   the init is gone, or its pid now belongs to another process
  */
-import * as fs from 'node:fs';
+import { files as fs } from '../linux/files';
 import { isFrozen } from '../linux/cgroups/freezer';
 import type { ContainerDir, SavedState } from './state-store';
 

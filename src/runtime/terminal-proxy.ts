@@ -8,7 +8,7 @@
  * container's terminal as it is, and its line discipline decides (Ctrl-C there sends SIGINT to the
  * program). Our window size is copied to it, now and on every SIGWINCH.
  */
-import * as fs from 'node:fs';
+import { files as fs } from '../linux/files';
 import type { Kernel } from '../linux/kernel';
 
 export interface TerminalProxy {
@@ -44,7 +44,8 @@ export function proxyTerminal(k: Kernel, master: number): TerminalProxy {
 
   // The program's output: read on the thread pool until the terminal ends. Reading a pty master
   // fails with EIO once no process holds the slave side any more: that is its end of file.
-  const output = fs.createReadStream('', { fd: master, autoClose: false, highWaterMark: 16384 });
+  // (node:fs's stream, loaded only here: files.ts has no streams.)
+  const output = (require('node:fs') as typeof import('node:fs')).createReadStream('', { fd: master, autoClose: false, highWaterMark: 16384 });
   const ended = new Promise<void>((resolve) => {
     output.on('data', (chunk) => {
       try {

@@ -7,7 +7,7 @@
  * itself. They are recorded in `placement.created`, which goes into state.json, so that `delete`,
  * in another process, removes exactly those.
  */
-import * as fs from 'node:fs';
+import { files as fs } from '../files';
 import * as path from 'node:path';
 import { UserError } from '../../errors';
 import type { Kernel } from '../kernel';

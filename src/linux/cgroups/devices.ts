@@ -16,7 +16,7 @@
  * cgroup v2 has no such files: there the kernel runs a BPF_PROG_TYPE_CGROUP_DEVICE program,
  * compiled from the same rules (device-program.ts) and attached to the cgroup with bpf(2).
  */
-import * as fs from 'node:fs';
+import { files as fs } from '../files';
 import * as path from 'node:path';
 import { UserError } from '../../errors';
 import type { LinuxDeviceCgroup } from '../../oci/spec';

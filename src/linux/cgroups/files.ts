@@ -3,7 +3,7 @@
  * (always through the Kernel, attributed to a config field), and turning a failed write into a
  * message that names the file, the value and the field.
  */
-import * as fs from 'node:fs';
+import { files as fs } from '../files';
 import * as path from 'node:path';
 import { UserError, type FailedCall } from '../../errors';
 import { errnoDescription } from '../errno';

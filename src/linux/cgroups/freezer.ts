@@ -13,7 +13,7 @@
  *
  * Kept apart from v1.ts and v2.ts: `state` reads isFrozen() on every call, and needs no more.
  */
-import * as fs from 'node:fs';
+import { files as fs } from '../files';
 import * as path from 'node:path';
 import { UserError } from '../../errors';
 import type { Kernel } from '../kernel';

@@ -24,7 +24,7 @@
  * Only reads: nothing here changes the machine, so nothing goes through the kernel layer. Loaded
  * only by `events`.
  */
-import * as fs from 'node:fs';
+import { files as fs } from '../files';
 import * as path from 'node:path';
 import type { CgroupPlacement } from './types';
 

@@ -3,7 +3,7 @@
  * mount under /sys/fs/cgroup, and so one directory per hierarchy for every container.
  * Documentation/admin-guide/cgroup-v1/*.rst describes each controller's files.
  */
-import * as fs from 'node:fs';
+import { files as fs } from '../files';
 import * as path from 'node:path';
 import { UserError } from '../../errors';
 import { isUnder } from './detect';
