@@ -71,32 +71,19 @@ export async function create(ctx: RuntimeContext, id: string, options: CreateOpt
   const proxy = spec.process!.terminal && !options.consoleSocket && options.proxyTerminal;
   if (!proxy) checkConsole(spec, options.consoleSocket);
   mark('create: bundle read and checked');
-  for (const message of notApplied(spec)) ctx.warn(`create ${id}: ${message}`);
-  const missing = ungrantable(spec.process?.capabilities);
-  if (missing.length) ctx.warn(`create ${id}: config.json: process.capabilities: ${missing.join(', ')} cannot be granted: nk-runtime does not hold ${missing.length === 1 ? 'it' : 'them'} itself (left out)`);
   ctx.narrator?.heading(`nk-runtime create ${id}  (bundle ${bundle}, OCI ${spec.ociVersion})`);
   if (ctx.stepMode) ctx.narrator?.say('--step: a pause before each kernel step, ours and the init\'s, with what to look at from another terminal.');
 
   const k = ctx.kernel;
+  // The ID is ours from here: a second create of it fails now, before anything is made.
   const container = ctx.store.reserve(id);
-  const unlock = container.lock(k);
-  const state: SavedState = {
-    ociVersion: spec.ociVersion,
-    id,
-    bundle,
-    rootfs,
-    annotations: spec.annotations,
-    creating: true,
-    created: new Date().toISOString(),
-    ...(spec.hooks?.poststart || spec.hooks?.poststop ? { hooks: { poststart: spec.hooks.poststart, poststop: spec.hooks.poststop } } : {}),
-  };
+  let unlock: (() => void) | undefined;
   let init: Child | undefined;
   let cgroup: Cgroup | undefined;
   try {
-    // At once: from here on, `state` and `delete --force` know the container, whatever happens.
-    container.writeState(state);
     // The init first: its start-up (an engine booting, its modules loading) is the longest step
     // of create, and it needs nothing from us until the bootstrap. Everything below overlaps it.
+    // (Should we die before its bootstrap, it reads the end of its socket, and exits.)
     // Where the init sends the terminal's master: the console socket we are given, or, to show
     // the terminal ourselves, one end of a socket pair whose other end we keep.
     let consoleSocket: number | undefined;
@@ -121,10 +108,25 @@ export async function create(ctx: RuntimeContext, id: string, options: CreateOpt
     init = helper.child;
     mark('create: init spawned');
     const connection = ctx.connect(init, helper.socket);
-    state.pid = init.pid;
-    state.pidStartTime = processStartTime(init.pid!);
-    container.writeConfig(spec);
+    unlock = container.lock(k);
+    const state: SavedState = {
+      ociVersion: spec.ociVersion,
+      id,
+      bundle,
+      rootfs,
+      annotations: spec.annotations,
+      creating: true,
+      created: new Date().toISOString(),
+      pid: init.pid,
+      pidStartTime: processStartTime(init.pid!),
+      ...(spec.hooks?.poststart || spec.hooks?.poststop ? { hooks: { poststart: spec.hooks.poststart, poststop: spec.hooks.poststop } } : {}),
+    };
+    // At once: from here on, `state` and `delete --force` know the container and its init.
     container.writeState(state);
+    for (const message of notApplied(spec)) ctx.warn(`create ${id}: ${message}`);
+    const missing = ungrantable(spec.process?.capabilities);
+    if (missing.length) ctx.warn(`create ${id}: config.json: process.capabilities: ${missing.join(', ')} cannot be granted: nk-runtime does not hold ${missing.length === 1 ? 'it' : 'them'} itself (left out)`);
+    container.writeConfig(spec);
     mark('create: config and state written');
     k.because('exec.fifo', 'The fifo `start` will open: until then, the init waits on it.').mkfifo(container.execFifo, 0o600);
     if (ctx.stepMode) {
@@ -212,7 +214,7 @@ export async function create(ctx: RuntimeContext, id: string, options: CreateOpt
     await undoCreate(k, container, init, cgroup);
     throw err;
   } finally {
-    unlock();
+    unlock?.();
   }
 }
 
