@@ -199,11 +199,9 @@ export function bunFiles(): Files {
     }
     return entries;
   };
-  const dirent = (dir: string, entry: { name: string; type: number }) => {
+  const dirent = (dir: string, entry: { name: string; type: number }) =>
     // d_type is DT_UNKNOWN on file systems that do not fill it in: ask lstat then.
-    const mode = entry.type === DT_UNKNOWN ? statAt(`${dir}/${entry.name}`, AT_SYMLINK_NOFOLLOW, 'lstat').mode : entry.type << 12;
-    return { name: entry.name, parentPath: dir, path: dir, ...typeTests(mode) };
-  };
+    new Dirent(entry.name, dir, entry.type === DT_UNKNOWN ? statAt(`${dir}/${entry.name}`, AT_SYMLINK_NOFOLLOW, 'lstat').mode : entry.type << 12);
 
   const removeTree = (path: string, options?: { recursive?: boolean; force?: boolean }): void => {
     let stats: Stats;
@@ -293,17 +291,23 @@ function makedev(major: number, minor: number): number {
   return (major & 0xfff) * 256 + (minor & 0xff) + (minor >>> 8) * 0x100000 + Math.floor(major / 0x1000) * 0x100000000000;
 }
 
-function typeTests(mode: number) {
-  const type = mode & S_IFMT;
-  return {
-    isDirectory: () => type === S_IF.DIR,
-    isFile: () => type === S_IF.REG,
-    isSymbolicLink: () => type === S_IF.LNK,
-    isFIFO: () => type === S_IF.FIFO,
-    isSocket: () => type === S_IF.SOCK,
-    isCharacterDevice: () => type === S_IF.CHR,
-    isBlockDevice: () => type === S_IF.BLK,
-  };
+/** The type tests of Stats and Dirent, read from the S_IFMT bits of a mode. */
+abstract class FileType {
+  abstract readonly mode: number;
+  isDirectory(): boolean { return (this.mode & S_IFMT) === S_IF.DIR; }
+  isFile(): boolean { return (this.mode & S_IFMT) === S_IF.REG; }
+  isSymbolicLink(): boolean { return (this.mode & S_IFMT) === S_IF.LNK; }
+  isFIFO(): boolean { return (this.mode & S_IFMT) === S_IF.FIFO; }
+  isSocket(): boolean { return (this.mode & S_IFMT) === S_IF.SOCK; }
+  isCharacterDevice(): boolean { return (this.mode & S_IFMT) === S_IF.CHR; }
+  isBlockDevice(): boolean { return (this.mode & S_IFMT) === S_IF.BLK; }
+}
+
+/** What readdirSync(dir, { withFileTypes: true }) returns: a name and its type. */
+class Dirent extends FileType {
+  constructor(readonly name: string, readonly parentPath: string, readonly mode: number) {
+    super();
+  }
 }
 
 interface StatFields {
@@ -312,21 +316,15 @@ interface StatFields {
 }
 
 /** What statSync returns: node:fs's fields, Dates and type tests. */
-class Stats {
+class Stats extends FileType {
   dev!: number; ino!: number; mode!: number; nlink!: number; uid!: number; gid!: number; rdev!: number;
   size!: number; blksize!: number; blocks!: number; atimeMs!: number; mtimeMs!: number; ctimeMs!: number; birthtimeMs!: number;
   constructor(fields: StatFields) {
-    Object.assign(this, fields, typeTests(fields.mode));
+    super();
+    Object.assign(this, fields);
   }
   get atime(): Date { return new Date(this.atimeMs); }
   get mtime(): Date { return new Date(this.mtimeMs); }
   get ctime(): Date { return new Date(this.ctimeMs); }
   get birthtime(): Date { return new Date(this.birthtimeMs); }
-  declare isDirectory: () => boolean;
-  declare isFile: () => boolean;
-  declare isSymbolicLink: () => boolean;
-  declare isFIFO: () => boolean;
-  declare isSocket: () => boolean;
-  declare isCharacterDevice: () => boolean;
-  declare isBlockDevice: () => boolean;
 }
