@@ -7,7 +7,6 @@
  * posix_spawn (linux-kernel.ts says why), so we do it ourselves, for those pids only: a
  * waitpid(-1) would steal the status of children that are not ours to collect.
  */
-import { constants } from 'node:os';
 import type { Child, ChildExit } from './kernel';
 
 /**
@@ -83,6 +82,7 @@ function updateKeepAlive(): void {
 export function decodeStatus(status: number): ChildExit {
   const signal = status & 0x7f;
   if (signal === 0) return { code: (status >> 8) & 0xff, signal: null };
-  const name = Object.entries(constants.signals).find(([, n]) => n === signal)?.[0] ?? `signal ${signal}`;
+  // The signal's name from node:os, loaded only now: most children exit, and it costs every start.
+  const name = Object.entries((require('node:os') as typeof import('node:os')).constants.signals).find(([, n]) => n === signal)?.[0] ?? `signal ${signal}`;
   return { code: null, signal: name };
 }
