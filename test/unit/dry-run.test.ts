@@ -55,9 +55,10 @@ t.test('create --dry-run: the runtime\'s and the init\'s calls, in the order a r
   const joined = all.some((s) => s.role === 'runtime' && /^write\(".*nk-demo\/cgroup\.procs", "\d+"\)$/.test(s.text));
   t.ok(selfJoined !== joined, `into the cgroup once: by the init (${selfJoined}) or by the runtime (${joined})`);
   const order: [string, RegExp][] = [
-    ['runtime', /^flock\(\d+, LOCK_EX\)$/],
+    // the init first (its boot is the longest step), then the lock and the rest while it boots
     ['runtime', /^socketpair\(/],
     ['runtime', /^unshare\(CLONE_NEWPID\); posix_spawn\(/],
+    ['runtime', /^flock\(\d+, LOCK_EX\)$/],
     ['runtime', /^mkfifo\(".*\/demo\/exec\.fifo", 0600\)$/],
     ['runtime', /^mkdir -p "\/sys\/fs\/cgroup\/.*nk-demo"/],
     ...(selfJoined ? [] : [['runtime', /^write\(".*nk-demo\/cgroup\.procs", "\d+"\)$/]] as [string, RegExp][]),
