@@ -197,7 +197,8 @@ export function bunFiles(): Files {
     } finally {
       closeFile(fd);
     }
-    return entries;
+    // In name order, as Node gives them (libuv sorts its scandir by strcmp); getdents64 does not.
+    return entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   };
   const dirent = (dir: string, entry: { name: string; type: number }) =>
     // d_type is DT_UNKNOWN on file systems that do not fill it in: ask lstat then.
@@ -242,7 +243,9 @@ export function bunFiles(): Files {
       writeWhole(path, data, OPEN.O_WRONLY | OPEN.O_CREAT | OPEN.O_TRUNC, options),
     appendFileSync: (path: string, data: string | NodeJS.ArrayBufferView, options?: unknown) =>
       writeWhole(path, data, OPEN.O_WRONLY | OPEN.O_CREAT | OPEN.O_APPEND, options),
-    mkdirSync: (path: string, options?: number | { mode?: number }) => {
+    mkdirSync: (path: string, options?: number | { mode?: number; recursive?: boolean }) => {
+      // One level, as mkdir(2): a path of several is the kernel layer's mkdirAll.
+      if (typeof options === 'object' && options.recursive) throw new TypeError('files: mkdirSync({ recursive }) is not supported here');
       const mode = typeof options === 'number' ? options : (options?.mode ?? 0o777);
       check(c.mkdir(cstr(path), mode), 'mkdir', path);
       return undefined;

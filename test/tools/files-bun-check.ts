@@ -121,6 +121,14 @@ try {
     node: script(nodeFs as unknown as Files, dirs[0]),
     ours: script(ours, dirs[1]),
     stats: ['/dev/null', '/proc/self', base, '/etc/hostname'].map((f) => ({ file: f, node: statFields(nodeFs as unknown as Files, f), ours: statFields(ours, f) })),
+    // Node sorts a directory's names (libuv's scandir); getdents64 gives them in its own order.
+    oursSorted: (() => {
+      const dir = path.join(base, 'many');
+      nodeFs.mkdirSync(dir);
+      for (const name of ['b', 'a10', 'Z', 'a2', 'c', '_x', 'a1']) nodeFs.writeFileSync(path.join(dir, name), '');
+      const names = ours.readdirSync(dir) as string[];
+      return { names, sorted: [...names].sort() };
+    })(),
     constants: Object.fromEntries(Object.keys(OPEN).map((k) => [k, [(nodeFs.constants as Record<string, number>)[k], (OPEN as Record<string, number>)[k]]])),
   };
   process.stdout.write(JSON.stringify(result));

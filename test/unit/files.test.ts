@@ -19,12 +19,14 @@ t.test('under Bun, files-bun.ts answers every call as node:fs does', { skip: fs.
     node: [string, unknown][];
     ours: [string, unknown][];
     stats: { file: string; node: unknown; ours: unknown }[];
+    oursSorted: { names: string[]; sorted: string[] };
     constants: Record<string, [number | undefined, number]>;
   };
   t.ok(result.node.length > 40, 'the script made its calls');
   t.equal(result.ours.length, result.node.length);
   result.node.forEach(([what, expected], i) => t.same(result.ours[i], [what, expected], what));
   for (const s of result.stats) t.same(s.ours, s.node, `stat ${s.file}`);
+  t.same(result.oursSorted.names, result.oursSorted.sorted, 'readdirSync gives the names in order, as Node does');
   for (const [name, [node, ours]] of Object.entries(result.constants)) {
     // node:fs's table has no O_CLOEXEC (nor Node's): libuv adds it to every open, as we do.
     if (name !== 'O_CLOEXEC') t.equal(ours, node, `fs.constants.${name}`);
