@@ -89,11 +89,12 @@ export function bunFiles(): Files {
     Object.assign(err, { errno: -errno, code, syscall }, path === undefined ? {} : { path }, dest === undefined ? {} : { dest });
     return err;
   };
-  /** Call until it is not interrupted by a signal (EINTR, man 7 signal); -1 throws. */
+  /** A call's result; -1 (the C library's "failed, see errno") throws node:fs's error instead. */
   const check = (rc: number, syscall: string, path?: string, dest?: string): number => {
     if (rc < 0) throw failure(syscall, path, dest);
     return rc;
   };
+  /** The same, for a call that may block: made again when a signal interrupts it (EINTR, man 7 signal). */
   const EINTR = 4;
   const retrying = (call: () => number, syscall: string, path?: string): number => {
     for (;;) {
