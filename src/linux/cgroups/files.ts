@@ -143,8 +143,14 @@ export function readProcs(dir: string): number[] {
   return text.split('\n').filter((line) => /^\d+$/.test(line)).map(Number);
 }
 
-/** Whether a cgroup directory has child cgroups (they are directories; its files are not). */
+/**
+ * Whether a cgroup directory has child cgroups (they are directories; its files are not). A
+ * directory's link count is 2 plus its subdirectories on cgroupfs (kernfs) and most file systems
+ * (each child's ".." links to it: man 7 inode), so 2 means none without listing its dozens of
+ * files. A file system that does not count them says 1: then the listing tells.
+ */
 export function hasChildCgroups(dir: string): boolean {
+  if (fs.statSync(dir).nlink === 2) return false;
   return fs.readdirSync(dir, { withFileTypes: true }).some((entry) => entry.isDirectory());
 }
 
