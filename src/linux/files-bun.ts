@@ -110,7 +110,11 @@ export function bunFiles(): Files {
   };
   const closeFile = (fd: number): void => void check(c.close(fd), 'close');
 
-  const readInto = (fd: number, buffer: NodeJS.ArrayBufferView, offset = 0, length?: number, position?: number | bigint | null): number => {
+  type ReadOptions = { offset?: number; length?: number; position?: number | bigint | null };
+  const readInto = (fd: number, buffer: NodeJS.ArrayBufferView, offsetOrOptions: number | ReadOptions = 0, length?: number, position?: number | bigint | null): number => {
+    // readSync(fd, buffer, { offset, length, position }) is node:fs's other form of the same call.
+    if (typeof offsetOrOptions === 'object') return readInto(fd, buffer, offsetOrOptions.offset ?? 0, offsetOrOptions.length, offsetOrOptions.position);
+    const offset = offsetOrOptions;
     const view = Buffer.from(buffer.buffer, buffer.byteOffset, buffer.byteLength);
     const count = length ?? view.length - offset;
     if (count === 0) return 0;

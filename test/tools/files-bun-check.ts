@@ -52,7 +52,7 @@ function script(fs: Files, dir: string): Record {
   step('open, read', () => {
     const fd = fs.openSync(path.join(a, 'g'), fs.constants.O_RDONLY);
     const buf = Buffer.alloc(6);
-    const counts = [cloexec(fd), fs.readSync(fd, buf, 0, 4, null), buf.toString(), fs.readSync(fd, buf), buf.toString(), fs.readSync(fd, buf, 1, 2, 0), buf.toString(), fs.readSync(fd, buf)];
+    const counts = [cloexec(fd), fs.readSync(fd, buf, 0, 4, null), buf.toString(), fs.readSync(fd, buf), buf.toString(), fs.readSync(fd, buf, 1, 2, 0), buf.toString(), fs.readSync(fd, buf, { offset: 2, length: 3, position: 1 }), buf.toString(), fs.readSync(fd, buf)];
     fs.closeSync(fd);
     return counts;
   });
