@@ -118,10 +118,15 @@ export const PR: Record<string, number> = {
 /** prctl(PR_CAP_AMBIENT, ...)'s second argument. man 2 prctl */
 export const PR_CAP_AMBIENT = { RAISE: 2, CLEAR_ALL: 4 } as const;
 
-/** File type bits for mknod(2). man 7 inode */
+/** File type bits of a mode, for mknod(2) and stat(2)'s st_mode (its S_IFMT bits). man 7 inode */
+export const S_IFMT = 0o170000;
 export const S_IFCHR = 0o020000;
 export const S_IFBLK = 0o060000;
 export const S_IFIFO = 0o010000;
+export const S_IFDIR = 0o040000;
+export const S_IFREG = 0o100000;
+export const S_IFLNK = 0o120000;
+export const S_IFSOCK = 0o140000;
 
 /** setrlimit(2) resources, by the names the OCI spec uses. */
 export const RLIMIT: Record<string, number> = {
@@ -182,6 +187,26 @@ export function flagNames(value: number, table: Record<string, number>, prefix: 
 export const O_PATH = 0o10000000;
 /** open(2) flag O_CLOEXEC (Node's fs.constants does not list it). */
 export const O_CLOEXEC = 0o2000000;
+
+/**
+ * open(2)'s flags, by the names of node:fs's `constants` (what files-bun.ts gives as that table).
+ * The same on x86_64 and aarch64, but O_DIRECTORY and O_NOFOLLOW. man 2 open
+ */
+const arm = process.arch === 'arm64';
+export const OPEN_FLAGS = {
+  O_RDONLY: 0,
+  O_WRONLY: 0o1,
+  O_RDWR: 0o2,
+  O_CREAT: 0o100,
+  O_EXCL: 0o200,
+  O_NOCTTY,
+  O_TRUNC: 0o1000,
+  O_APPEND: 0o2000,
+  O_NONBLOCK,
+  O_DIRECTORY: arm ? 0o40000 : 0o200000,
+  O_NOFOLLOW: arm ? 0o100000 : 0o400000,
+  O_CLOEXEC,
+};
 
 /** openat2(2)'s `resolve` flags: how the path may be walked. */
 export const RESOLVE = { NO_XDEV: 0x01, NO_MAGICLINKS: 0x02, NO_SYMLINKS: 0x04, BENEATH: 0x08, IN_ROOT: 0x10 } as const;

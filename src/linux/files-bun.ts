@@ -12,32 +12,15 @@
  */
 import type { Files } from './files';
 import { errnoDescription, errnoName } from './errno';
+import { OPEN_FLAGS, S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG, S_IFSOCK } from './constants';
+import { cstr } from './libc-bun';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
-
-/** open(2) flags: the same on x86_64 and aarch64, but O_DIRECTORY and O_NOFOLLOW. man 2 open */
-const arm = process.arch === 'arm64';
-export const OPEN = {
-  O_RDONLY: 0,
-  O_WRONLY: 0o1,
-  O_RDWR: 0o2,
-  O_CREAT: 0o100,
-  O_EXCL: 0o200,
-  O_NOCTTY: 0o400,
-  O_TRUNC: 0o1000,
-  O_APPEND: 0o2000,
-  O_NONBLOCK: 0o4000,
-  O_DIRECTORY: arm ? 0o40000 : 0o200000,
-  O_NOFOLLOW: arm ? 0o100000 : 0o400000,
-  O_CLOEXEC: 0o2000000,
-};
 
 const AT_FDCWD = -100;
 const AT_SYMLINK_NOFOLLOW = 0x100;
 const STATX_BASIC_STATS = 0x7ff;
-/** File types, in the S_IFMT bits of st_mode (man 7 inode), and as readdir's d_type. */
-const S_IFMT = 0o170000;
-const S_IF = { FIFO: 0o010000, CHR: 0o020000, DIR: 0o040000, BLK: 0o060000, REG: 0o100000, LNK: 0o120000, SOCK: 0o140000 };
+/** readdir's d_type when the file system does not say (the others are the S_IF* bits >> 12). */
 const DT_UNKNOWN = 0;
 
 /** How libuv (so Node) words the errors a file call meets; others as strerror(3), in lower case. */
@@ -51,9 +34,6 @@ const UV_WORDS: Record<string, string> = {
   EIO: 'i/o error',
   ETXTBSY: 'text file is busy',
 };
-
-/** A C string: a NUL-terminated buffer. */
-const cstr = (s: string): Buffer => Buffer.from(s + '\0');
 
 export function bunFiles(): Files {
   const { dlopen, read: peek } = require('bun:ffi');
@@ -79,9 +59,11 @@ export function bunFiles(): Files {
     __errno_location: { args: [], returns: 'ptr' }, // int *__errno_location(void)
   }) as { symbols: Record<string, (...args: any[]) => any> };
 
-  /** The error node:fs would throw for the call that just failed (errno is read at once). */
+  /** errno of the call just made: glibc's thread-local variable, read before anything else runs. */
+  const errnoNow = (): number => peek.i32(c.__errno_location(), 0);
+  /** The error node:fs would throw for the call that just failed. */
   const failure = (syscall: string, path?: string, dest?: string): NodeJS.ErrnoException => {
-    const errno = peek.i32(c.__errno_location(), 0) as number;
+    const errno = errnoNow();
     const code = errnoName(errno);
     const words = UV_WORDS[code] ?? errnoDescription(code).toLowerCase();
     const where = path === undefined ? '' : ` '${path}'${dest === undefined ? '' : ` -> '${dest}'`}`;
@@ -99,14 +81,14 @@ export function bunFiles(): Files {
   const retrying = (call: () => number, syscall: string, path?: string): number => {
     for (;;) {
       const rc = call();
-      if (rc >= 0 || peek.i32(c.__errno_location(), 0) !== EINTR) return check(rc, syscall, path);
+      if (rc >= 0 || errnoNow() !== EINTR) return check(rc, syscall, path);
     }
   };
 
   const openFile = (path: string, flags: number | string = 'r', mode = 0o666): number => {
     const bits = typeof flags === 'number' ? flags : stringFlags(flags);
     const file = cstr(path);
-    return retrying(() => c.open(file, bits | OPEN.O_CLOEXEC, mode), 'open', path);
+    return retrying(() => c.open(file, bits | OPEN_FLAGS.O_CLOEXEC, mode), 'open', path);
   };
   const closeFile = (fd: number): void => void check(c.close(fd), 'close');
 
@@ -115,7 +97,7 @@ export function bunFiles(): Files {
     // readSync(fd, buffer, { offset, length, position }) is node:fs's other form of the same call.
     if (typeof offsetOrOptions === 'object') return readInto(fd, buffer, offsetOrOptions.offset ?? 0, offsetOrOptions.length, offsetOrOptions.position);
     const offset = offsetOrOptions;
-    const view = Buffer.from(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+    const view = bytesOf(buffer);
     const count = length ?? view.length - offset;
     if (count === 0) return 0;
     const target = view.subarray(offset, offset + count);
@@ -123,7 +105,7 @@ export function bunFiles(): Files {
     return retrying(() => c.pread(fd, target, count, Number(position)), 'read');
   };
   const writeFrom = (fd: number, data: string | NodeJS.ArrayBufferView, offset?: number, length?: number): number => {
-    const view = typeof data === 'string' ? Buffer.from(data) : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+    const view = bytesOf(data);
     const start = typeof data === 'string' ? 0 : (offset ?? 0);
     const count = typeof data === 'string' ? view.length : (length ?? view.length - start);
     if (count === 0) return 0;
@@ -143,13 +125,13 @@ export function bunFiles(): Files {
     return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
   };
   const encodingOf = (options: unknown): BufferEncoding | undefined =>
-    typeof options === 'string' ? (options as BufferEncoding) : ((options as { encoding?: BufferEncoding } | undefined)?.encoding ?? undefined);
+    typeof options === 'string' ? (options as BufferEncoding) : (options as { encoding?: BufferEncoding } | undefined)?.encoding;
 
   const writeWhole = (path: string, data: string | NodeJS.ArrayBufferView, flags: number, options: unknown): void => {
     const mode = (options as { mode?: number } | undefined)?.mode ?? 0o666;
     const fd = openFile(path, flags, mode);
     try {
-      const bytes = typeof data === 'string' ? Buffer.from(data) : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+      const bytes = bytesOf(data);
       for (let done = 0; done < bytes.length; ) done += writeFrom(fd, bytes, done);
     } finally {
       closeFile(fd);
@@ -182,7 +164,7 @@ export function bunFiles(): Files {
 
   /** The names in a directory, with their types, from getdents64(2) (struct linux_dirent64). */
   const listDir = (path: string): { name: string; type: number }[] => {
-    const fd = openFile(path, OPEN.O_RDONLY | OPEN.O_DIRECTORY);
+    const fd = openFile(path, OPEN_FLAGS.O_RDONLY | OPEN_FLAGS.O_DIRECTORY);
     const entries: { name: string; type: number }[] = [];
     try {
       const buf = Buffer.alloc(32768);
@@ -227,7 +209,7 @@ export function bunFiles(): Files {
   };
 
   const files = {
-    constants: OPEN,
+    constants: OPEN_FLAGS,
     existsSync: (path: string) => typeof path === 'string' && c.access(cstr(path), 0) === 0,
     openSync: openFile,
     closeSync: closeFile,
@@ -245,9 +227,9 @@ export function bunFiles(): Files {
       return encoding ? data.toString(encoding) : data;
     },
     writeFileSync: (path: string, data: string | NodeJS.ArrayBufferView, options?: unknown) =>
-      writeWhole(path, data, OPEN.O_WRONLY | OPEN.O_CREAT | OPEN.O_TRUNC, options),
+      writeWhole(path, data, OPEN_FLAGS.O_WRONLY | OPEN_FLAGS.O_CREAT | OPEN_FLAGS.O_TRUNC, options),
     appendFileSync: (path: string, data: string | NodeJS.ArrayBufferView, options?: unknown) =>
-      writeWhole(path, data, OPEN.O_WRONLY | OPEN.O_CREAT | OPEN.O_APPEND, options),
+      writeWhole(path, data, OPEN_FLAGS.O_WRONLY | OPEN_FLAGS.O_CREAT | OPEN_FLAGS.O_APPEND, options),
     mkdirSync: (path: string, options?: number | { mode?: number; recursive?: boolean }) => {
       // One level, as mkdir(2): a path of several is the kernel layer's mkdirAll.
       if (typeof options === 'object' && options.recursive) throw new TypeError('files: mkdirSync({ recursive }) is not supported here');
@@ -280,16 +262,17 @@ export function bunFiles(): Files {
   return files as unknown as Files;
 }
 
-/** node:fs's flag strings (man 3 fopen), as open(2) flags. */
+/** A string (as UTF-8) or any typed array, as a Buffer over the same bytes: what the calls pass. */
+function bytesOf(data: string | NodeJS.ArrayBufferView): Buffer {
+  return typeof data === 'string' ? Buffer.from(data) : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+}
+
+/** node:fs's flag strings (man 3 fopen) that nk-runtime uses, as open(2) flags. */
 function stringFlags(flags: string): number {
   switch (flags) {
-    case 'r': return OPEN.O_RDONLY;
-    case 'r+': return OPEN.O_RDWR;
-    case 'w': return OPEN.O_WRONLY | OPEN.O_CREAT | OPEN.O_TRUNC;
-    case 'wx': return OPEN.O_WRONLY | OPEN.O_CREAT | OPEN.O_TRUNC | OPEN.O_EXCL;
-    case 'w+': return OPEN.O_RDWR | OPEN.O_CREAT | OPEN.O_TRUNC;
-    case 'a': return OPEN.O_WRONLY | OPEN.O_CREAT | OPEN.O_APPEND;
-    case 'a+': return OPEN.O_RDWR | OPEN.O_CREAT | OPEN.O_APPEND;
+    case 'r': return OPEN_FLAGS.O_RDONLY;
+    case 'w': return OPEN_FLAGS.O_WRONLY | OPEN_FLAGS.O_CREAT | OPEN_FLAGS.O_TRUNC;
+    case 'a': return OPEN_FLAGS.O_WRONLY | OPEN_FLAGS.O_CREAT | OPEN_FLAGS.O_APPEND;
     default: throw new TypeError(`files: open flags "${flags}" are not supported`);
   }
 }
@@ -302,13 +285,13 @@ function makedev(major: number, minor: number): number {
 /** The type tests of Stats and Dirent, read from the S_IFMT bits of a mode. */
 abstract class FileType {
   abstract readonly mode: number;
-  isDirectory(): boolean { return (this.mode & S_IFMT) === S_IF.DIR; }
-  isFile(): boolean { return (this.mode & S_IFMT) === S_IF.REG; }
-  isSymbolicLink(): boolean { return (this.mode & S_IFMT) === S_IF.LNK; }
-  isFIFO(): boolean { return (this.mode & S_IFMT) === S_IF.FIFO; }
-  isSocket(): boolean { return (this.mode & S_IFMT) === S_IF.SOCK; }
-  isCharacterDevice(): boolean { return (this.mode & S_IFMT) === S_IF.CHR; }
-  isBlockDevice(): boolean { return (this.mode & S_IFMT) === S_IF.BLK; }
+  isDirectory(): boolean { return (this.mode & S_IFMT) === S_IFDIR; }
+  isFile(): boolean { return (this.mode & S_IFMT) === S_IFREG; }
+  isSymbolicLink(): boolean { return (this.mode & S_IFMT) === S_IFLNK; }
+  isFIFO(): boolean { return (this.mode & S_IFMT) === S_IFIFO; }
+  isSocket(): boolean { return (this.mode & S_IFMT) === S_IFSOCK; }
+  isCharacterDevice(): boolean { return (this.mode & S_IFMT) === S_IFCHR; }
+  isBlockDevice(): boolean { return (this.mode & S_IFMT) === S_IFBLK; }
 }
 
 /** What readdirSync(dir, { withFileTypes: true }) returns: a name and its type. */

@@ -11,8 +11,10 @@ import { SYS } from './constants';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
-/** A C string: a NUL-terminated buffer, or NULL. */
-function cstr(s: string | null): Buffer | null {
+/** A C string: a NUL-terminated buffer, or NULL. (files-bun.ts passes its paths so too.) */
+export function cstr(s: string): Buffer;
+export function cstr(s: string | null): Buffer | null;
+export function cstr(s: string | null): Buffer | null {
   return s === null ? null : Buffer.from(s + '\0');
 }
 

@@ -6,7 +6,8 @@
 import * as nodeFs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { bunFiles, OPEN } from '../../src/linux/files-bun';
+import { bunFiles } from '../../src/linux/files-bun';
+import { OPEN_FLAGS as OPEN } from '../../src/linux/constants';
 import type { Files } from '../../src/linux/files';
 
 type Record = [string, unknown][];
