@@ -12,6 +12,7 @@
  */
 import { errnoDescription } from './errno';
 import { formatCall } from './format';
+import { sourceOf } from '../source-positions';
 import { capabilitySummary } from './capabilities';
 import { POLL } from './constants';
 import { encode, type Instruction } from './seccomp/bpf';
@@ -241,7 +242,7 @@ export interface Step {
   cause?: string;
   /** Why this particular call was made, when the catalogue's general words are not enough. */
   note?: string;
-  /** Where in the code: "src/init/rootfs.ts pivotToRootfs()". */
+  /** Where in the code: "src/init/rootfs.ts pivotToRootfs()". Only when asked for (ObserveOptions.sites). */
   site?: string;
   /** The bytes the call handed the kernel, base64, where they are the point: a seccomp or eBPF program. */
   raw?: string;
@@ -283,13 +284,25 @@ export type StepSink = (step: Step) => void;
  */
 export type BeforeStep = (step: Step, args: readonly unknown[]) => void;
 
+/** What observe() records besides each call, its cause and its result. */
+export interface ObserveOptions {
+  /** Only with --step: sees each call before it is made (and may stop it). */
+  before?: BeforeStep;
+  /** -EE: each step keeps its arguments as passed. */
+  keepArgs?: boolean;
+  /**
+   * Each step's code site ("src/init/rootfs.ts pivotToRootfs()"), read from a stack trace: about
+   * 10 microseconds a call, so only when somebody will see it (-E, --step, NK_TRACE_FILE).
+   */
+  sites?: boolean;
+}
+
 /**
  * Wrap a kernel so that every call becomes a Step handed to `sink`, in order, success or failure.
  * The sink decides what to do with it: print it (-E), send it to the parent (init), or keep it.
- * `before`, only given with --step, sees each call before it is made. `keepArgs` (-EE) keeps the
- * arguments on each step as they were passed.
  */
-export function observe(inner: KernelOps, role: Role, sink: StepSink, before?: BeforeStep, keepArgs = false): Kernel {
+export function observe(inner: KernelOps, role: Role, sink: StepSink, options: ObserveOptions = {}): Kernel {
+  const { before, keepArgs, sites } = options;
   const pid = process.pid;
 
   // Each call is made once, here, and shared by every view: `because()` only makes an object
@@ -301,7 +314,7 @@ export function observe(inner: KernelOps, role: Role, sink: StepSink, before?: B
   };
   for (const call of KERNEL_CALLS) {
     calls[call] = function (this: Reason, ...args: unknown[]) {
-      const site = callerSite();
+      const site = sites ? callerSite() : undefined;
       const text = formatCall(call, args);
       const step: Step = { role, pid, call, text, cause: this.cause, note: this.note, site, time: Date.now(), ms: 0 };
       // The filter itself, exactly as installed: 8 bytes an instruction (-EE disassembles it).
@@ -405,14 +418,22 @@ function callerSite(): string | undefined {
   Error.stackTraceLimit = 4;
   Error.captureStackTrace(holder, callerSite);
   Error.stackTraceLimit = limit;
-  // Frames: [0] the wrapper above, [1] the caller we want: "at fn (/path/file.js:12:3)".
-  const frame = holder.stack?.split('\n')[2];
-  // Node names files by absolute path; the single executable by the path its source map keeps
-  // ("lib/init/rootfs.js"), relative.
-  const match = frame && /at (?:(\S+) \()?((?:\/|\w[\w.-]*\/)[^:)\s]+)/.exec(frame);
+  // Frames: [0] the wrapper above, [1] the caller we want: "at fn (/path/file.js:12:3)". Node
+  // names files by absolute path; the single executable names one file, itself, by a position in
+  // it ("/$bunfs/root/nk-runtime:152:1071"), which source-positions.ts turns into "src/...".
+  const match = frame(holder.stack?.split('\n')[2]);
   if (!match) return undefined;
-  const file = match[2].startsWith(REPO) ? match[2].slice(REPO.length) : match[2];
+  const file = match.file.startsWith('/$bunfs/')
+    ? sourceOf(match.line, match.column)?.file
+    : match.file.startsWith(REPO) ? match.file.slice(REPO.length) : match.file;
+  if (!file) return undefined;
   const source = file.replace(/^lib\//, 'src/').replace(/\.js$/, '.ts');
-  const fn = match[1] && match[1] !== '<anonymous>' ? match[1].replace(/^Object\./, '') + '()' : '';
+  const fn = match.fn && match.fn !== '<anonymous>' ? match.fn.replace(/^Object\./, '') + '()' : '';
   return fn ? `${source} ${fn}` : source;
+}
+
+/** A stack trace's line, "    at fn (/path/file.js:12:3)" or "    at /path/file.js:12:3", in parts. */
+function frame(line: string | undefined): { fn?: string; file: string; line: number; column: number } | undefined {
+  const match = line && /at (?:(\S+) \()?((?:\/|\w[\w.-]*\/)[^:)\s]+):(\d+):(\d+)/.exec(line);
+  return match ? { fn: match[1], file: match[2], line: Number(match[3]), column: Number(match[4]) } : undefined;
 }

@@ -45,6 +45,11 @@ export interface RuntimeContext {
   /** -EE: steps keep their arguments as passed (ours, and the init's: it is told in its bootstrap). */
   rawDetail: boolean;
   /**
+   * Steps name the code that made them (Step.site), ours and the init's: only when they will be
+   * seen, with -E (or --step) or NK_TRACE_FILE (scripts/gen-diagrams.sh), for they cost time.
+   */
+  sites: boolean;
+  /**
    * Present with --step: pauses before each kernel step. Ours pause through the kernel; an init's
    * or exec helper's reach it as "before" messages (init-connection.ts, start.ts).
    */
@@ -84,6 +89,7 @@ export function makeContext(options: ContextOptions): RuntimeContext {
     ? new (require('../explain/step-mode') as typeof import('../explain/step-mode')).StepMode(() => narrator.stepsNarrated + 1)
     : undefined;
   const rawDetail = narrator !== undefined && (options.explainLevel ?? 1) >= 2;
+  const sites = narrator !== undefined || Boolean(process.env.NK_TRACE_FILE);
   const steps: Step[] = [];
   const onStep = (step: Step) => {
     steps.push(step);
@@ -91,10 +97,15 @@ export function makeContext(options: ContextOptions): RuntimeContext {
   };
   return {
     saveTrace: (dir, command) => saveTrace(dir, command, steps.splice(0)),
-    kernel: observe(options.kernel ?? new LinuxKernel(), 'runtime', onStep, stepMode && ((step, args) => stepMode.pause(step, args, process.pid)), rawDetail),
+    kernel: observe(options.kernel ?? new LinuxKernel(), 'runtime', onStep, {
+      before: stepMode && ((step, args) => stepMode.pause(step, args, process.pid)),
+      keepArgs: rawDetail,
+      sites,
+    }),
     store: new StateStore(options.root),
     narrator,
     rawDetail,
+    sites,
     stepMode,
     onStep,
     connect: (child, socket, what) => new (require('./init-connection') as typeof import('./init-connection')).InitConnection(

@@ -181,6 +181,7 @@ export async function create(ctx: RuntimeContext, id: string, options: CreateOpt
       step: ctx.stepMode !== undefined,
       rawDetail: ctx.rawDetail || undefined,
       narrated: ctx.narrator !== undefined || undefined,
+      sites: ctx.sites || undefined,
       joinCgroups,
     });
     mark('create: bootstrap sent');

@@ -137,7 +137,7 @@ class DryRun {
         // (observe), so the failure observe reports after it is not the init's.
         const sink = (step: Step) => (step.call === 'execve' && step.error ? undefined : onStep({ ...step, pid }));
         const seen = new SeenMounts();
-        this.connection = new DryRunConnection(this, observe(seen.watch(this.fake.ops), role, sink, undefined, base.rawDetail), what ?? 'init', seen);
+        this.connection = new DryRunConnection(this, observe(seen.watch(this.fake.ops), role, sink, { keepArgs: base.rawDetail, sites: base.sites }), what ?? 'init', seen);
         return this.connection;
       },
     };

@@ -87,7 +87,7 @@ export async function exec(ctx: RuntimeContext, id: string, options: ExecOptions
     const cgroup = state.cgroup ? cgroupFromPlacement(k.because('exec'), state.cgroup) : undefined;
     const joinCgroups = await intoCgroup(cgroup, helper.pid, userNamespace, () => connection.expect('booted'));
     const namespaces = (config.linux?.namespaces ?? []).map((n) => n.type).filter((t) => t !== 'pid' && t !== 'user');
-    connection.send({ type: 'exec', containerPid: state.pid!, namespaces, process, seccomp: config.linux?.seccomp, waitForRuntimeExit: options.detach, console: consoleSocket !== undefined, step: ctx.stepMode !== undefined, rawDetail: ctx.rawDetail || undefined, joinCgroups });
+    connection.send({ type: 'exec', containerPid: state.pid!, namespaces, process, seccomp: config.linux?.seccomp, waitForRuntimeExit: options.detach, console: consoleSocket !== undefined, step: ctx.stepMode !== undefined, rawDetail: ctx.rawDetail || undefined, sites: ctx.sites || undefined, joinCgroups });
     if (options.detach) await connection.expect('ready');
     else await connection.execed();
   } catch (err) {

@@ -40,6 +40,8 @@ export interface Bootstrap {
   step?: boolean;
   /** -EE: keep each step's arguments as passed (kernel.ts observe()'s `keepArgs`). */
   rawDetail?: boolean;
+  /** Record each step's code site (observe()'s `sites`): the runtime will show them. */
+  sites?: boolean;
   /**
    * -E (or --step): the runtime narrates the init's steps as they happen, so each is sent at
    * once. Without it they go in one write with the next other message (InitChannel.batchSteps).
@@ -96,6 +98,8 @@ export interface ExecBootstrap {
   step?: boolean;
   /** -EE: keep each step's arguments as passed. */
   rawDetail?: boolean;
+  /** Record each step's code site, as Bootstrap.sites. */
+  sites?: boolean;
   /** The container's cgroups, to join first of all, as Bootstrap.joinCgroups. */
   joinCgroups?: string[];
 }

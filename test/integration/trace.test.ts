@@ -1,6 +1,8 @@
 /** Every container keeps its steps: `nk-runtime trace ID` shows create, start, exec and kill. */
 import t from 'tap';
-import { Sandbox, skipReason } from './harness';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { REPO, Sandbox, skipReason } from './harness';
 import { mermaidErrors } from '../tools/mermaid';
 
 const skip = skipReason();
@@ -62,7 +64,7 @@ t.test('every kernel step of a container\'s life names what caused it: a config 
   t.equal(box.run(['kill', c, 'KILL']).status, 0);
   const steps = box.run(['trace', '--format', 'json', c]).stdout.trim().split('\n').map((l) => JSON.parse(l)).filter((l) => l.type === 'step');
   t.ok(steps.length > 100, `${steps.length} steps`);
-  const uncaused = steps.filter((s) => !s.cause).map((s) => `${s.role} ${s.text} (${s.site})`);
+  const uncaused = steps.filter((s) => !s.cause).map((s) => `${s.role} ${s.text}`);
   t.same(uncaused, [], 'no step without its cause');
   // And the config's own fields are named where they are the cause.
   const causes = new Set(steps.map((s) => s.cause));
@@ -70,4 +72,25 @@ t.test('every kernel step of a container\'s life names what caused it: a config 
     t.ok(causes.has(field), `a step caused by ${field}`);
   }
   t.equal(box.run(['delete', '--force', c]).status, 0);
+});
+
+t.test('a step names the code that made it when somebody watches (-E), and not in a plain run, which is spared the stack trace', async (t) => {
+  const box = new Sandbox(t);
+  const plain = `plain-${process.pid}`;
+  const watched = `watched-${process.pid}`;
+  const bundle = box.shell('true');
+  t.equal(box.run(['create', '--bundle', bundle, plain]).status, 0);
+  t.equal(box.run(['-E', 'create', '--bundle', bundle, watched]).status, 0);
+  const steps = (id: string) => box.run(['trace', '--format', 'json', id]).stdout.trim().split('\n').map((l) => JSON.parse(l)).filter((l) => l.type === 'step');
+  const unwatched = steps(plain);
+  t.ok(unwatched.length > 50, `${unwatched.length} steps`);
+  t.same(unwatched.filter((s) => s.site !== undefined).map((s) => s.site), [], 'no sites without -E');
+  const narrated = steps(watched);
+  t.same([...new Set(narrated.map((s) => s.role))].sort(), ['init', 'runtime']);
+  // "src/init/rootfs.ts pivotToRootfs()": a file of src/ (under the single executable too, through
+  // its site table), and the function when it has a name.
+  const wrong = narrated.filter((s) => !/^src\/[\w/.-]+\.ts( [\w.$]+\(\))?$/.test(s.site ?? '') || !fs.existsSync(path.join(REPO, s.site.split(' ')[0])));
+  t.same(wrong.map((s) => `${s.role} ${s.text}: ${s.site}`), [], 'every step of -E names its file in src/');
+  t.ok(narrated.some((s) => s.site === 'src/init/rootfs.ts pivotToRootfs()'), 'pivot_root: src/init/rootfs.ts pivotToRootfs()');
+  for (const id of [plain, watched]) t.equal(box.run(['delete', '--force', id]).status, 0);
 });

@@ -17,7 +17,7 @@ t.test('every call of the kernel layer has an explanation and a man page', async
 t.test('observe() reports each call with its cause, result and the function that made it', async (t) => {
   const fake = new FakeKernel();
   const steps: Step[] = [];
-  const k = observe(fake.ops, 'init', (s) => steps.push(s));
+  const k = observe(fake.ops, 'init', (s) => steps.push(s), { sites: true });
   function enterTheNamespaces() {
     k.because('linux.namespaces', 'a note').unshare(CLONE.NEWNS | CLONE.NEWUTS);
   }
@@ -28,6 +28,14 @@ t.test('observe() reports each call with its cause, result and the function that
   t.match(steps[0], { role: 'init', pid: process.pid, call: 'unshare', result: '0', cause: 'linux.namespaces', note: 'a note' });
   t.match(steps[0].site, /test\/unit\/kernel-layer\.test\.ts enterTheNamespaces\(\)$/);
   t.equal(steps[1].cause, undefined, 'a cause applies only to calls made through because()');
+});
+
+t.test('without `sites`, a step does not say where in the code it was made (a stack trace a call, saved)', async (t) => {
+  const steps: Step[] = [];
+  const k = observe(new FakeKernel().ops, 'init', (s) => steps.push(s));
+  k.sethostname('box');
+  t.equal(steps.length, 1);
+  t.equal(steps[0].site, undefined);
 });
 
 t.test('a failing call becomes a step with its errno, and a KernelError that names the call', async (t) => {

@@ -52,7 +52,7 @@ t.test('-EE shows each call\'s arguments as the kernel got them: flags in hex, m
   const { FakeKernel } = await import('../../src/linux/fake-kernel');
   const { MS } = await import('../../src/linux/constants');
   const steps: Step[] = [];
-  const k = observe(new FakeKernel().ops, 'init', (s) => steps.push(s), undefined, true);
+  const k = observe(new FakeKernel().ops, 'init', (s) => steps.push(s), { keepArgs: true });
   const long = 'x'.repeat(100);
   k.because('mounts[1]').mount('tmpfs', '/dev', 'tmpfs', MS.NOSUID | MS.STRICTATIME, 'mode=755,size=65536k');
   k.because('linux.resources.memory.limit').writeFile('/sys/fs/cgroup/memory/nk-c/memory.limit_in_bytes', long);

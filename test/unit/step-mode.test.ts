@@ -15,9 +15,11 @@ import { PROMPT, StepMode } from '../../src/explain/step-mode';
 t.test('before() is called before the call, with its arguments, and a throw stops the call', async (t) => {
   const fake = new FakeKernel();
   const seen: string[] = [];
-  const k = observe(fake.ops, 'init', (s) => seen.push(`done ${s.text}`), (step, args) => {
-    seen.push(`before ${step.text} ${JSON.stringify(args)} result=${step.result}`);
-    if (step.call === 'sethostname') throw new Error('stop');
+  const k = observe(fake.ops, 'init', (s) => seen.push(`done ${s.text}`), {
+    before: (step, args) => {
+      seen.push(`before ${step.text} ${JSON.stringify(args)} result=${step.result}`);
+      if (step.call === 'sethostname') throw new Error('stop');
+    },
   });
   k.because('linux.namespaces').unshare(CLONE.NEWNS);
   t.throws(() => k.sethostname('box'), /stop/);
