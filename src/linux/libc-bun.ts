@@ -57,6 +57,7 @@ export function loadBunLibc(): Libc {
     dup2: { args: ['i32', 'i32'], returns: 'i32' }, // int dup2(int oldfd, int newfd)
     ioctl: { args: ['i32', 'u64', 'ptr'], returns: 'i32' }, // int ioctl(int fd, unsigned long request, ...)
     kill: { args: ['i32', 'i32'], returns: 'i32' }, // int kill(pid_t pid, int sig)
+    _exit: { args: ['i32'], returns: 'void' }, // void _exit(int status)
     execve: { args: ['ptr', 'ptr', 'ptr'], returns: 'i32' }, // int execve(const char *path, char *const argv[], char *const envp[])
     waitpid: { args: ['i32', 'ptr', 'i32'], returns: 'i32' }, // pid_t waitpid(pid_t pid, int *status, int options)
     // int posix_spawn(pid_t *pid, const char *path, const posix_spawn_file_actions_t *file_actions,
@@ -139,6 +140,7 @@ export function loadBunLibc(): Libc {
     ioctlPtr: (fd: number, request: number, arg: Buffer | Int32Array) => c.ioctl(fd, request, ptr(arg)),
     address: (buffer: Buffer) => BigInt(ptr(buffer)),
     kill: c.kill,
+    _exit: c._exit,
     execve: (path: string, argv: (string | null)[], envp: (string | null)[]) => {
       const a = cstrArray(argv);
       const e = cstrArray(envp);
