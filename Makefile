@@ -24,8 +24,7 @@ build: setup node_modules/.package-lock.json
 
 # The single executable, dist/nk-runtime: Bun (a dev dependency) compiles src/ (type-checked by
 # `build`) with its own runtime into one file that works from any directory (scripts/build-single.sh).
-# nk-userns goes next to it (dist/nk-userns): the executable looks for it in its own directory;
-# so does nk-runtime.sites, where each part of it came from in src/ (for -E's code sites).
+# nk-userns goes next to it (dist/nk-userns): the executable looks for it in its own directory.
 single: build
 	./scripts/build-single.sh
 
@@ -64,10 +63,9 @@ demo: build bundle
 install: single
 	install -m 0755 dist/nk-runtime /usr/local/bin/nk-runtime
 	install -m 0755 dist/nk-userns /usr/local/bin/nk-userns
-	install -m 0644 dist/nk-runtime.sites /usr/local/bin/nk-runtime.sites
 
 uninstall:
-	rm -f /usr/local/bin/nk-runtime /usr/local/bin/nk-userns /usr/local/bin/nk-runtime.sites
+	rm -f /usr/local/bin/nk-runtime /usr/local/bin/nk-userns
 
 clean:
 	rm -rf lib dist bundle/rootfs

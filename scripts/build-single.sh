@@ -7,11 +7,7 @@
 #   --compile    Bun's runtime and every module in one file (libc is bound with Bun's own bun:ffi,
 #                src/linux/libc-bun.ts: nothing native to embed)
 #   --bytecode   parsed ahead of time: without it, Bun parses the whole bundle on every start (~9 ms)
-#   no --sourcemap in the executable: Bun reads a built-in source map at every start, 0.8-1.4
-#                ms of each process (docs/performance.md). Built a second time with it, in a
-#                scratch dir, for the map alone: lib/tools/site-table.js makes it into
-#                nk-runtime.sites beside the executable, which -E's code sites and --debug's stack
-#                traces read when they are asked for (src/source-positions.ts).
+#   --sourcemap  stack traces, and so -E's "where in the code", name the files in src/
 #   --minify-whitespace --minify-syntax
 #                less text to load at every start: 1-1.7 ms less per process (hyperfine of
 #                `state` of a missing container), a lifecycle 77.6 -> 71.2 ms interleaved. Names
@@ -43,14 +39,6 @@ shift || true
 [ -x lib/native/nk-userns ] || { echo "build-single: lib/native/nk-userns is missing: make build" >&2; exit 1; }
 mkdir -p "$(dirname "$out")"
 install -m 0755 lib/native/nk-userns "$(dirname "$out")/nk-userns"
-flags=(--compile --bytecode --minify-whitespace --minify-syntax
-  --no-compile-autoload-dotenv --no-compile-autoload-bunfig --compile-jit-policy=100
-  --compile-exec-argv=--no-deprecation "$@")
-scratch=$(mktemp -d)
-trap 'rm -rf "$scratch"' EXIT
-# The same build with --sourcemap only for the map Bun writes beside it (the code is the same:
-# the map is an addition), then the executable.
-node_modules/.bin/bun build "${flags[@]}" --sourcemap src/main.ts --outfile "$scratch/nk-runtime" >/dev/null
-node_modules/.bin/bun build "${flags[@]}" src/main.ts --outfile "$out"
-rm -f "$out.map"
-node lib/tools/site-table.js "$scratch/nk-runtime.map" "$(dirname "$out")/nk-runtime.sites"
+node_modules/.bin/bun build --compile --bytecode --sourcemap --minify-whitespace --minify-syntax \
+  --no-compile-autoload-dotenv --no-compile-autoload-bunfig --compile-jit-policy=100 \
+  --compile-exec-argv=--no-deprecation "$@" src/main.ts --outfile "$out"

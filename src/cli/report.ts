@@ -6,7 +6,6 @@ import { files as fs } from '../linux/files';
 import { UserError, failedCallOf } from '../errors';
 import { KernelError } from '../linux/kernel';
 import { writeErr } from '../output';
-import { withSourcePositions } from '../source-positions';
 
 export interface GlobalOptions {
   root: string;
@@ -46,7 +45,7 @@ export function reportError(what: string, options: GlobalOptions, err: unknown):
   const line = `${shownWhat}: ${known ? message : `internal error: ${message}`}`;
   writeErr(`nk-runtime: ${line}\n`);
   if (hint) writeErr(`  hint: ${hint}\n`);
-  if (options.debug && err instanceof Error && err.stack) writeErr(`${withSourcePositions(err.stack)}\n`);
+  if (options.debug && err instanceof Error && err.stack) writeErr(`${err.stack}\n`);
   else if (!known) writeErr('  (run with --debug for the stack trace; this is a bug in nk-runtime, please report it)\n');
   if (options.log) writeLog(options, 'error', line);
 }

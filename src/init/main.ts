@@ -28,8 +28,6 @@ import { becomeProgram, becomeUndumpable, enterAndMount, openFifoForStart, settl
 import { execInContainer } from './join';
 import { prepareSeccomp } from './seccomp';
 import { mark } from '../log';
-import { isSingleExecutable } from '../engine';
-import { loadSiteTable } from '../source-positions';
 
 /**
  * Our fds, as the runtime spawned us (spawn-init.ts): 0-2, then N fds to preserve for the program
@@ -63,9 +61,6 @@ function main(): void {
     // Without -E, our steps travel together with "ready".
     if (boot.type === 'bootstrap' && !boot.narrated) channel.batchSteps();
     const before = boot.step ? channel.beforeStep.bind(channel) : undefined;
-    // The single executable's site table is read now, if sites are wanted: after pivot_root (or
-    // joining the container's mounts) it is out of reach.
-    if (boot.sites && isSingleExecutable) loadSiteTable();
     const k = observe(new LinuxKernel(), boot.type === 'exec' ? 'exec' : 'init', sink, { before, keepArgs: boot.rawDetail === true, sites: boot.sites === true });
     becomeUndumpable(k);
     if (boot.type === 'exec') return execInContainer(k, boot, channel, fds);

@@ -12,7 +12,6 @@
  */
 import { errnoDescription } from './errno';
 import { formatCall } from './format';
-import { sourceOf } from '../source-positions';
 import { capabilitySummary } from './capabilities';
 import { POLL } from './constants';
 import { encode, type Instruction } from './seccomp/bpf';
@@ -418,22 +417,14 @@ function callerSite(): string | undefined {
   Error.stackTraceLimit = 4;
   Error.captureStackTrace(holder, callerSite);
   Error.stackTraceLimit = limit;
-  // Frames: [0] the wrapper above, [1] the caller we want: "at fn (/path/file.js:12:3)". Node
-  // names files by absolute path; the single executable names one file, itself, by a position in
-  // it ("/$bunfs/root/nk-runtime:152:1071"), which source-positions.ts turns into "src/...".
-  const match = frame(holder.stack?.split('\n')[2]);
+  // Frames: [0] the wrapper above, [1] the caller we want: "at fn (/path/file.js:12:3)".
+  const frame = holder.stack?.split('\n')[2];
+  // Node names files by absolute path; the single executable by the path its source map keeps
+  // ("lib/init/rootfs.js"), relative.
+  const match = frame && /at (?:(\S+) \()?((?:\/|\w[\w.-]*\/)[^:)\s]+)/.exec(frame);
   if (!match) return undefined;
-  const file = match.file.startsWith('/$bunfs/')
-    ? sourceOf(match.line, match.column)?.file
-    : match.file.startsWith(REPO) ? match.file.slice(REPO.length) : match.file;
-  if (!file) return undefined;
+  const file = match[2].startsWith(REPO) ? match[2].slice(REPO.length) : match[2];
   const source = file.replace(/^lib\//, 'src/').replace(/\.js$/, '.ts');
-  const fn = match.fn && match.fn !== '<anonymous>' ? match.fn.replace(/^Object\./, '') + '()' : '';
+  const fn = match[1] && match[1] !== '<anonymous>' ? match[1].replace(/^Object\./, '') + '()' : '';
   return fn ? `${source} ${fn}` : source;
-}
-
-/** A stack trace's line, "    at fn (/path/file.js:12:3)" or "    at /path/file.js:12:3", in parts. */
-function frame(line: string | undefined): { fn?: string; file: string; line: number; column: number } | undefined {
-  const match = line && /at (?:(\S+) \()?((?:\/|\w[\w.-]*\/)[^:)\s]+):(\d+):(\d+)/.exec(line);
-  return match ? { fn: match[1], file: match[2], line: Number(match[3]), column: Number(match[4]) } : undefined;
 }

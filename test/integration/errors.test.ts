@@ -395,13 +395,13 @@ t.test('an unknown ID, for every command; delete --force of one exits 0', async 
   t.same(statesIn(box), [], 'the state root is empty again');
 });
 
-t.test('--debug adds the stack trace, naming our source files (the single executable\'s through its site table)', async (t) => {
+t.test('--debug adds the stack trace, naming our source files (the single executable\'s through its source map)', async (t) => {
   const box = new Sandbox(t);
   const c = id('debug');
   const r = box.run(['--debug', 'state', c]);
   t.equal(r.status, 1);
   t.match(r.stderr, `nk-runtime: state ${c}: container ${c} does not exist`);
-  // Node: lib/runtime/state-store.js:LINE:COLUMN; the single executable: src/runtime/state-store.ts:LINE.
+  // Node: lib/runtime/state-store.js:LINE:COLUMN; the single executable: src/runtime/state-store.ts:LINE:COLUMN.
   t.match(r.stderr, /\n\s+at notFound \(\S*(lib\/runtime\/state-store\.js|src\/runtime\/state-store\.ts):\d+/, 'the frame that made the error');
   t.notMatch(r.stderr, /at notFound \(\/\$bunfs/, 'not a place in the executable');
 });

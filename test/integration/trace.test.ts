@@ -88,7 +88,7 @@ t.test('a step names the code that made it when somebody watches (-E), and not i
   const narrated = steps(watched);
   t.same([...new Set(narrated.map((s) => s.role))].sort(), ['init', 'runtime']);
   // "src/init/rootfs.ts pivotToRootfs()": a file of src/ (under the single executable too, through
-  // its site table), and the function when it has a name.
+  // its source map), and the function when it has a name.
   const wrong = narrated.filter((s) => !/^src\/[\w/.-]+\.ts( [\w.$]+\(\))?$/.test(s.site ?? '') || !fs.existsSync(path.join(REPO, s.site.split(' ')[0])));
   t.same(wrong.map((s) => `${s.role} ${s.text}: ${s.site}`), [], 'every step of -E names its file in src/');
   t.ok(narrated.some((s) => s.site === 'src/init/rootfs.ts pivotToRootfs()'), 'pivot_root: src/init/rootfs.ts pivotToRootfs()');

@@ -47,7 +47,6 @@ const MAY_LOAD_NODE_FS: Record<string, string> = {
   'src/explain/step-mode.ts': '--step',
   'src/runtime/terminal-proxy.ts': 'a terminal shown by `run` (its stream, loaded there and then)',
   'src/tools/gen-diagrams.ts': 'scripts/gen-diagrams.sh',
-  'src/tools/site-table.ts': 'scripts/build-single.sh, at build time',
 };
 
 t.test('node:fs is loaded only off the hot path', async (t) => {
