@@ -2,18 +2,21 @@
  * How each kernel call is written in narration and traces: as C would call it, with flag names
  * instead of numbers, so a learner can look the call up in its man page.
  */
-import { BPF_ATTACH_TYPE, BPF_F, BPF_PROG_TYPE, CLONE, MS, MNT, LOCK, PR, RESOLVE, RLIMIT, SECCOMP_FILTER_FLAG, flagNames } from './constants';
-
-/** The open(2) flags openat2 is used with here, by name. */
-const OPEN_FLAGS: Record<string, number> = { PATH: 0o10000000, CLOEXEC: 0o2000000, DIRECTORY: 0o200000, NOFOLLOW: 0o400000 };
-const openFlags = (n: number) => flagNames(n, OPEN_FLAGS, 'O_');
+import {
+  BPF_ATTACH_TYPE, BPF_F, BPF_PROG_TYPE, CLONE, MS, MNT, LOCK, O_CLOEXEC, O_PATH, OPEN_FLAGS, PR, RESOLVE, RLIMIT,
+  SECCOMP_FILTER_FLAG, S_IFBLK, S_IFIFO, S_IFMT, flagNames,
+} from './constants';
+import { capabilityNames } from './capabilities';
 import type { IdMapLine, KernelCall, RunRequest, SpawnRequest } from './kernel';
+
+/** The open(2) flags openat2 is used with here, by name (O_DIRECTORY and O_NOFOLLOW differ on arm64). */
+const OPENAT2_FLAGS: Record<string, number> = { PATH: O_PATH, CLOEXEC: O_CLOEXEC, DIRECTORY: OPEN_FLAGS.O_DIRECTORY, NOFOLLOW: OPEN_FLAGS.O_NOFOLLOW };
+const openFlags = (n: number) => flagNames(n, OPENAT2_FLAGS, 'O_');
 
 /** The text of a uid_map or gid_map: "containerID hostID size" a line (man 7 user_namespaces). */
 export function idMapText(mappings: IdMapLine[]): string {
   return mappings.map((m) => `${m.containerID} ${m.hostID} ${m.size}\n`).join('');
 }
-import { capabilityNames } from './capabilities';
 
 const q = (s: unknown) => (s === null || s === undefined ? 'NULL' : JSON.stringify(s));
 const octal = (n: number) => '0' + n.toString(8);
@@ -48,7 +51,7 @@ const FORMATS: Record<KernelCall, Formatter> = {
   mkdirAll: (path, mode: number) => `mkdir -p ${q(path)} (mode ${octal(mode)})`,
   mkfifo: (path, mode: number) => `mkfifo(${q(path)}, ${octal(mode)})`,
   mknod: (path, mode: number, major, minor) =>
-    `mknod(${q(path)}, ${(mode & 0o170000) === 0o060000 ? 'S_IFBLK' : (mode & 0o170000) === 0o010000 ? 'S_IFIFO' : 'S_IFCHR'}|${octal(mode & 0o7777)}, makedev(${major}, ${minor}))`,
+    `mknod(${q(path)}, ${(mode & S_IFMT) === S_IFBLK ? 'S_IFBLK' : (mode & S_IFMT) === S_IFIFO ? 'S_IFIFO' : 'S_IFCHR'}|${octal(mode & 0o7777)}, makedev(${major}, ${minor}))`,
   symlink: (target, path) => `symlink(${q(target)}, ${q(path)})`,
   chown: (path, uid, gid) => `chown(${q(path)}, ${uid}, ${gid})`,
   writeFile: (path, data: string) => `write(${q(path)}, ${q(data.length > 60 ? data.slice(0, 57) + '...' : data)})`,
